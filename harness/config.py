@@ -1,0 +1,174 @@
+"""harness.toml: the schedule, rollback triggers, gate settings, parity rules and replay defaults.
+
+Validated by pydantic; an error names the file and the key (``harness.toml: schedule.steps.2.
+sla_s: ...``). Every default is the migration plan's own number, so an empty file is the plan.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DEFAULT_CONFIG = Path("harness.toml")
+
+Phase = Literal[1, 2, 3]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Step(_Section):
+    """One day of the plan's traffic schedule."""
+
+    name: str
+    day: int
+    graph_percentage: float = Field(ge=0, le=100)
+    min_requests: int = Field(ge=1)
+    sla_s: float = Field(gt=0, description="the graph's mean latency must stay under this")
+    phase: Phase
+    max_error_rate: float = Field(default=0.02, ge=0, le=1)
+    max_mismatch_rate: float = Field(default=0.001, ge=0, le=1)
+
+
+def _plan_schedule() -> list[Step]:
+    rows = [  # day, %, min requests, SLA, phase, error limit
+        (8, 10, 100, 3.0, 1, 0.05),
+        (9, 25, 500, 2.8, 2, 0.02),
+        (10, 50, 1000, 2.6, 2, 0.02),
+        (11, 75, 2000, 2.5, 2, 0.01),
+        (12, 90, 5000, 2.5, 2, 0.01),
+        (13, 100, 10000, 2.5, 3, 0.01),
+    ]
+    return [
+        Step(name=f"day-{d}", day=d, graph_percentage=p, min_requests=n, sla_s=s, phase=ph,
+             max_error_rate=e)
+        for d, p, n, s, ph, e in rows
+    ]
+
+
+class Schedule(_Section):
+    steps: list[Step] = Field(default_factory=_plan_schedule, min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Schedule:
+        names = [s.name for s in self.steps]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"step names must be unique, repeated: {', '.join(dupes)}")
+        return self
+
+    def step(self, name: str) -> Step:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        known = ", ".join(s.name for s in self.steps)
+        raise KeyError(f"no step named {name!r} (known: {known})")
+
+
+class PhaseTrigger(_Section):
+    """A rollback trigger of one phase; a None limit is not checked."""
+
+    max_mean_s: float | None = None
+    max_error_rate: float | None = None
+    max_sla_violations: int | None = None
+    sla_s: float = 3.0
+
+
+class RollbackTriggers(_Section):
+    """The plan's success-criteria table: phase 1 >3.5 s avg or >5 % errors, phase 2 >3 s avg,
+    phase 3 any SLA violation."""
+
+    phase1: PhaseTrigger = PhaseTrigger(max_mean_s=3.5, max_error_rate=0.05)
+    phase2: PhaseTrigger = PhaseTrigger(max_mean_s=3.0)
+    phase3: PhaseTrigger = PhaseTrigger(max_sla_violations=0)
+
+    def for_phase(self, phase: int) -> PhaseTrigger:
+        return {1: self.phase1, 2: self.phase2, 3: self.phase3}[phase]
+
+
+class GateSettings(_Section):
+    alpha: float = Field(default=0.05, gt=0, lt=0.5, description="family-wise, Holm-corrected")
+    bootstrap_resamples: int = Field(default=2000, ge=100)
+    seed: int = 20250803
+    max_slowdown: float = Field(
+        default=1.2, gt=1, description="the plan's +20 % latency degradation alert"
+    )
+
+
+HeaderRule = Literal["ignore", "compare", "normalize"]
+
+
+class VolatileField(_Section):
+    """A path whose value may differ between answers but must keep its shape."""
+
+    path: str
+    shape: Literal["uuid", "timestamp", "number", "integer", "string", "boolean", "any"] = "any"
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+
+
+class ParityRules(_Section):
+    ignore: list[str] = Field(default_factory=list, description="paths never compared")
+    volatile: list[VolatileField] = Field(default_factory=list)
+    critical: list[str] = Field(default_factory=list, description="zero-tolerance paths")
+    headers: dict[str, HeaderRule] = Field(
+        default_factory=lambda: {"date": "ignore", "server": "ignore", "content-length": "ignore"}
+    )
+    compare_headers: bool = Field(
+        default=False, description="compare headers not named in `headers` (default: only named)"
+    )
+    examples_per_path: int = Field(default=5, ge=0)
+
+
+class ReplaySettings(_Section):
+    concurrency: int = Field(default=64, ge=1)
+    timeout_s: float = Field(default=10.0, gt=0)
+    batch_size: int = Field(default=1000, ge=1)
+
+
+class HarnessConfig(_Section):
+    schedule: Schedule = Schedule()
+    rollback: RollbackTriggers = RollbackTriggers()
+    gate: GateSettings = GateSettings()
+    parity: ParityRules = ParityRules()
+    replay: ReplaySettings = ReplaySettings()
+
+
+class ConfigError(ValueError):
+    """A configuration problem; the message names the file and the key."""
+
+
+def _describe(source: str, error: ValidationError) -> str:
+    lines = []
+    for item in error.errors(include_url=False):
+        key = ".".join(str(p) for p in item["loc"]) or "<top>"
+        lines.append(f"{source}: {key}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def parse_config(data: dict, source: str = "<config>") -> HarnessConfig:
+    try:
+        return HarnessConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(source, exc)) from None
+
+
+def load_config(path: Path | None = None) -> HarnessConfig:
+    """Load ``path``, or ``harness.toml`` in the working directory, or the plan's defaults."""
+    if path is None:
+        if not DEFAULT_CONFIG.is_file():
+            return HarnessConfig()
+        path = DEFAULT_CONFIG
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return parse_config(data, str(path))

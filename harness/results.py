@@ -1,0 +1,205 @@
+"""results.parquet: one row per recorded request, streamed in batches.
+
+The schema is a contract: analysis, the gate, reports, the proxy and the Locust shards all
+read or write it. Rows are built from an Exchange and its Verdict (or from a skipped request),
+buffered, and flushed as Parquet row groups so memory stays flat however long the recording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from harness.observation import Exchange, Observation
+from harness.verdict import Verdict
+
+RESULTS_FILE = "results.parquet"
+
+
+def _side_fields(side: str) -> list[pa.Field]:
+    return [
+        pa.field(f"{side}_status", pa.int32()),
+        pa.field(f"{side}_error", pa.string()),
+        pa.field(f"{side}_latency_ms", pa.float64()),
+        pa.field(f"{side}_intended_latency_ms", pa.float64()),
+        pa.field(f"{side}_body_size", pa.int64()),
+    ]
+
+
+SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("seq", pa.int64(), nullable=False),
+        pa.field("endpoint", pa.string()),
+        pa.field("method", pa.string()),
+        pa.field("path", pa.string()),
+        pa.field("body_size", pa.int64()),
+        pa.field("outcome", pa.string(), nullable=False),
+        pa.field("reason", pa.string()),
+        pa.field("first_side", pa.string()),
+        pa.field("intended_at", pa.float64()),
+        pa.field("sent_at", pa.float64()),
+        *_side_fields("legacy"),
+        *_side_fields("graph"),
+        *_side_fields("secondary"),
+        pa.field("verdict", pa.string()),
+        pa.field("layer", pa.string()),
+        pa.field("mismatch_count", pa.int32()),
+        pa.field("mismatches", pa.string()),  # JSON list of {path, kind, layer}
+        pa.field("noise", pa.string()),  # JSON list of paths that differed as noise
+        pa.field("secondary_diff", pa.string()),  # JSON list of paths legacy vs legacy
+    ]
+)
+COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
+
+
+def _side_values(side: str, obs: Observation | None) -> dict[str, Any]:
+    if obs is None:
+        return {f"{side}_{k}": None for k in ("status", "error", "latency_ms",
+                                              "intended_latency_ms", "body_size")}
+    return {
+        f"{side}_status": obs.status,
+        f"{side}_error": obs.error,
+        f"{side}_latency_ms": obs.latency_ms,
+        f"{side}_intended_latency_ms": obs.intended_latency_ms,
+        f"{side}_body_size": len(obs.body),
+    }
+
+
+def _reason(exchange: Exchange) -> str | None:
+    parts = [
+        f"{obs.side}: {obs.error}" + (f" ({obs.error_detail})" if obs.error_detail else "")
+        for obs in (exchange.legacy, exchange.graph)
+        if obs.failed
+    ]
+    return "; ".join(parts) or None
+
+
+def exchange_row(
+    exchange: Exchange,
+    verdict: Verdict | None,
+    seq: int,
+    intended_at: float,
+    secondary_diff: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """The result row of one sent pair; ``verdict`` is None when a side failed."""
+    request = exchange.request
+    row: dict[str, Any] = {
+        "id": request.id,
+        "seq": seq,
+        "endpoint": request.endpoint,
+        "method": request.method,
+        "path": request.path,
+        "body_size": len(request.body_bytes),
+        "outcome": exchange.outcome,
+        "reason": _reason(exchange),
+        "first_side": exchange.first_side,
+        "intended_at": intended_at,
+        "sent_at": min(exchange.legacy.started_at, exchange.graph.started_at),
+        **_side_values("legacy", exchange.legacy),
+        **_side_values("graph", exchange.graph),
+        **_side_values("secondary", exchange.secondary),
+        "verdict": None,
+        "layer": None,
+        "mismatch_count": None,
+        "mismatches": None,
+        "noise": None,
+        "secondary_diff": None,
+    }
+    if verdict is not None:
+        row["verdict"] = str(verdict.outcome)
+        layer = verdict.layer
+        row["layer"] = str(layer) if layer else None
+        row["mismatch_count"] = len(verdict.mismatches)
+        row["mismatches"] = orjson.dumps(
+            [{"path": m.path, "kind": str(m.kind), "layer": str(m.layer)}
+             for m in verdict.mismatches]
+        ).decode()
+        row["noise"] = orjson.dumps(list(verdict.noise)).decode()
+    if secondary_diff is not None:
+        row["secondary_diff"] = orjson.dumps(list(secondary_diff)).decode()
+    return row
+
+
+def skipped_row(
+    seq: int, request_id: str, reason: str, endpoint: str | None = None,
+    method: str | None = None, path: str | None = None,
+) -> dict[str, Any]:
+    """A recorded request that was never sent (invalid line, interrupted run), with why."""
+    row = dict.fromkeys(COLUMNS)
+    row.update(id=request_id, seq=seq, endpoint=endpoint, method=method, path=path,
+               outcome="skipped", reason=reason)
+    return row
+
+
+class ResultWriter:
+    """Streams rows to Parquet in row groups of ``batch_size``; use as a context manager."""
+
+    def __init__(self, path: Path, batch_size: int = 1000) -> None:
+        self.path = Path(path)
+        self.batch_size = batch_size
+        self.rows_written = 0
+        self._buffer: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> ResultWriter:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = pq.ParquetWriter(self.path, SCHEMA, compression="zstd")
+        return self
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._buffer.append(row)
+        if len(self._buffer) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffer or self._writer is None:
+            return
+        table = pa.Table.from_pylist(self._buffer, schema=SCHEMA)
+        self._writer.write_table(table)
+        self.rows_written += len(self._buffer)
+        self._buffer.clear()
+
+    def close(self) -> None:
+        if self._writer is None:
+            return
+        self.flush()
+        self._writer.close()
+        self._writer = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_results(run_dir_or_file: Path) -> pd.DataFrame:
+    """All rows of a run: RUN_DIR/results.parquet, or every ``results*.parquet`` shard in it
+    (Locust writes one shard per process)."""
+    path = Path(run_dir_or_file)
+    files = [path] if path.is_file() else _shards(path)
+    if not files:
+        raise FileNotFoundError(f"{path}: no {RESULTS_FILE} (is this a RUN_DIR?)")
+    frames = [pq.read_table(f, schema=SCHEMA).to_pandas() for f in files]
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return frame.sort_values("seq", kind="stable").reset_index(drop=True)
+
+
+def _shards(run_dir: Path) -> list[Path]:
+    main = run_dir / RESULTS_FILE
+    if main.is_file():
+        return [main]
+    return sorted((run_dir / "shards").glob("results*.parquet")) if (run_dir / "shards").is_dir() else []
+
+
+def iter_mismatch_records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """One dict per recorded mismatch (id, endpoint, path, kind, layer), from the rows."""
+    for row in frame.loc[frame["verdict"] == "mismatch", ["id", "endpoint", "mismatches"]].itertuples(
+        index=False
+    ):
+        for item in orjson.loads(row.mismatches or "[]"):
+            yield {"id": row.id, "endpoint": row.endpoint, **item}
