@@ -193,13 +193,13 @@ def _shards(run_dir: Path) -> list[Path]:
     main = run_dir / RESULTS_FILE
     if main.is_file():
         return [main]
-    return sorted((run_dir / "shards").glob("results*.parquet")) if (run_dir / "shards").is_dir() else []
+    shards = run_dir / "shards"
+    return sorted(shards.glob("results*.parquet")) if shards.is_dir() else []
 
 
 def iter_mismatch_records(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
     """One dict per recorded mismatch (id, endpoint, path, kind, layer), from the rows."""
-    for row in frame.loc[frame["verdict"] == "mismatch", ["id", "endpoint", "mismatches"]].itertuples(
-        index=False
-    ):
+    rows = frame.loc[frame["verdict"] == "mismatch", ["id", "endpoint", "mismatches"]]
+    for row in rows.itertuples(index=False):
         for item in orjson.loads(row.mismatches or "[]"):
             yield {"id": row.id, "endpoint": row.endpoint, **item}
