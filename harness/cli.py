@@ -17,6 +17,8 @@ import orjson
 import typer
 from rich.console import Console
 
+from harness.recording import BUNDLED_RECORDING
+
 app = typer.Typer(
     name="shadow-harness",
     help="Replay recorded traffic against legacy and graph, check exact legacy-format parity, "
@@ -29,7 +31,6 @@ app = typer.Typer(
 
 EXIT_CRASH = 1
 EXIT_USAGE = 64
-BUNDLED_RECORDING = Path(__file__).resolve().parent.parent / "recordings" / "sample.jsonl.gz"
 
 RunDir = Annotated[Path, typer.Argument(help="A run directory (reports/<run-id>).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="harness.toml to use.")]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.config import HarnessConfig
 from harness.pipeline import ReplayOptions, Targets, replay_run
+from harness.recording import BUNDLED_RECORDING
 from harness.rundir import create_run_dir
 from harness.services import running_services
 
@@ -23,8 +24,6 @@ def run_demo(
 ) -> Path:
     """Replay ``requests`` recorded requests against freshly started services; returns
     the complete RUN_DIR."""
-    from harness.cli import BUNDLED_RECORDING
-
     recording = Path(recording or BUNDLED_RECORDING)
     if not recording.is_file():
         raise FileNotFoundError(f"{recording}: recording not found")

@@ -15,6 +15,9 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+BUNDLED_RECORDING = Path(__file__).resolve().parent.parent / "recordings" / "sample.jsonl.gz"
+"""The sample recording shipped with the project (see recordings/README.md)."""
+
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
