@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -137,6 +137,9 @@ class HarnessConfig(_Section):
     gate: GateSettings = GateSettings()
     parity: ParityRules = ParityRules()
     replay: ReplaySettings = ReplaySettings()
+    # The proxy validates its own table (graph_system.routing.ProxySettings): harness does
+    # not import graph_system, so here it is only let through.
+    proxy: dict[str, Any] = Field(default_factory=dict)
 
 
 class ConfigError(ValueError):
