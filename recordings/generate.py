@@ -40,59 +40,43 @@ PATHS = {
 }
 MODALITIES = ("vector", "graph", "keyword")
 
-DOMAINS: dict[str, dict[str, list[str]]] = {
-    "finance": {
-        "terms": ["quarterly revenue", "EBITDA margin", "interest rate swap", "counterparty risk",
-                  "Basel III capital ratio", "liquidity coverage", "credit default swap",
-                  "net interest income", "loan loss provision", "foreign exchange exposure",
-                  "cash flow statement", "value at risk"],
-        "docs": ["10-K filing", "earnings call transcript", "loan agreement", "risk report",
-                 "audit memo"],
-    },
-    "healthcare": {
-        "terms": ["patient discharge summary", "ICD-10 code", "drug interaction",
-                  "clinical trial protocol", "adverse event", "prior authorization",
-                  "HbA1c level", "care pathway", "medication reconciliation",
-                  "radiology finding", "HIPAA consent"],
-        "docs": ["clinical note", "lab report", "trial protocol", "claims file",
-                 "discharge letter"],
-    },
-    "legal": {
-        "terms": ["indemnification clause", "force majeure", "governing law",
-                  "limitation of liability", "non-compete covenant", "termination for cause",
-                  "intellectual property assignment", "arbitration clause",
-                  "data processing addendum", "change of control"],
-        "docs": ["master services agreement", "NDA", "court filing", "lease contract",
-                 "employment agreement"],
-    },
-    "manufacturing": {
-        "terms": ["bill of materials", "overall equipment effectiveness", "scrap rate",
-                  "preventive maintenance", "CNC tolerance", "supplier lead time",
-                  "statistical process control", "torque specification", "ISO 9001 audit",
-                  "line changeover"],
-        "docs": ["work order", "quality report", "maintenance log", "spec sheet",
-                 "supplier scorecard"],
-    },
-    "retail": {
-        "terms": ["basket size", "same-store sales", "stock-out rate", "markdown cadence",
-                  "loyalty redemption", "planogram compliance", "return rate",
-                  "omnichannel fulfilment", "gross margin return on investment",
-                  "shrinkage"],
-        "docs": ["sales dashboard export", "store audit", "promotion plan",
-                 "inventory snapshot", "customer survey"],
-    },
-    "software": {
-        "terms": ["p99 latency", "deployment pipeline", "feature flag", "database migration",
-                  "circuit breaker", "memory leak", "rate limiter", "schema registry",
-                  "on-call runbook", "blue-green deployment", "connection pool"],
-        "docs": ["incident postmortem", "design doc", "pull request", "runbook",
-                 "architecture decision record"],
-    },
+CORPUS = HERE.parent / "corpus" / "corpus.json"
+# Document kinds per domain of the services' corpus; terms come from the corpus itself so the
+# services find what the requests talk about, as production traffic would.
+DOC_KINDS: dict[str, list[str]] = {
+    "medical": ["clinical note", "lab report", "trial protocol", "claims file", "discharge letter"],
+    "finance": ["10-K filing", "earnings call transcript", "loan agreement", "risk report",
+                "audit memo"],
+    "legal": ["master services agreement", "NDA", "court filing", "lease contract",
+              "employment agreement"],
+    "engineering": ["incident postmortem", "design doc", "maintenance log", "spec sheet",
+                    "runbook"],
+    "retail": ["sales dashboard export", "store audit", "promotion plan", "inventory snapshot",
+               "customer survey"],
+    "energy": ["grid operator report", "plant inspection", "tariff filing", "outage log",
+               "capacity plan"],
 }
-KNOWN_DOMAINS = list(DOMAINS)
+GENERIC_DOCS = ["report", "memo", "case file", "transcript", "ticket"]
+
+
+def load_domains(path: Path = CORPUS) -> dict[str, dict[str, list[str]]]:
+    """Terms (keywords and entity names) and document kinds per corpus domain."""
+    try:
+        corpus = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SystemExit(f"{path}: corpus not found (its terms feed the recording)") from None
+    domains = {}
+    for domain in corpus["domains"]:
+        terms = list(domain["keywords"]) + [e["name"] for e in domain["entities"]]
+        domains[domain["name"]] = {"terms": terms,
+                                   "docs": DOC_KINDS.get(domain["name"], GENERIC_DOCS)}
+    return domains
+
+
 # Hints clients really send that no service knows: misspellings, casing, new verticals.
-UNKNOWN_DOMAINS = ["astrology", "maritime", "FINANCE", "Health Care", "legal ", "quantum-biology",
-                   "agri_tech", "", "финансы", "医疗"]
+UNKNOWN_DOMAINS = ["astrology", "maritime", "FINANCE", "Health Care", "healthcare", "legal ",
+                   "software", "manufacturing", "quantum-biology", "agri_tech", "", "финансы",
+                   "医疗"]
 
 TEMPLATES = [
     "Extract the {t1} and the {t2} from the attached {doc}.",
@@ -175,8 +159,10 @@ def _burst_times(rng: random.Random, count: int) -> list[tuple[float, int]]:
 class Vocabulary:
     """Recurring users, queries and contents drawn Zipf-wise from the domain vocabulary."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, domains: dict[str, dict[str, list[str]]]) -> None:
         self.rng = rng
+        self.domains = domains
+        self.names = sorted(domains)
         self.users = [f"u-{i:05d}" for i in range(1, 601)]
         self.user_rank = Zipf.of(len(self.users), 1.1)
         self.queries = [self._query() for _ in range(400)]
@@ -185,10 +171,10 @@ class Vocabulary:
         self.content_rank = Zipf.of(len(self.contents), 0.9)
 
     def domain(self) -> str:
-        return self.rng.choice(KNOWN_DOMAINS)
+        return self.rng.choice(self.names)
 
     def _fill(self, template: str, domain: str) -> str:
-        words = DOMAINS[domain]
+        words = self.domains[domain]
         t1, t2 = self.rng.sample(words["terms"], 2)
         return template.format(t1=t1, t2=t2, doc=self.rng.choice(words["docs"]))
 
@@ -262,16 +248,16 @@ def _body(endpoint: str, vocab: Vocabulary, rng: random.Random) -> dict[str, Any
 # Requests that the services must reject (4xx): still valid recording lines, and their error
 # answers must match too.
 REJECTED: list[tuple[str, dict[str, Any]]] = [
-    ("search", {"query": "capital ratio", "top_k": 0}),
-    ("search", {"query": "capital ratio", "top_k": 51}),
-    ("search", {"query": "scrap rate", "modalities": ["semantic"]}),
+    ("search", {"query": "basel iii", "top_k": 0}),
+    ("search", {"query": "basel iii", "top_k": 51}),
+    ("search", {"query": "corrosion", "modalities": ["semantic"]}),
     ("search", {"domain": "finance", "top_k": 5}),
     ("search", {"query": 42}),
     ("workflow", {"content": "Summarize the NDA.", "max_results": 0}),
     ("workflow", {"content": "Summarize the NDA.", "max_results": 100}),
     ("workflow", {"user_id": "u-00001", "domain_hint": "legal"}),
     ("workflow", {"content": 12345, "user_id": "u-00002"}),
-    ("workflow", {"content": "List every feature flag.", "max_results": "five"}),
+    ("workflow", {"content": "List every memory leak.", "max_results": "five"}),
     ("config_extraction", {"content": None, "domain_hint": "software"}),
     ("config_extraction", {"domain_hint": "retail"}),
 ]
@@ -305,12 +291,13 @@ def _edge_case(kind: str, endpoint: str, vocab: Vocabulary, rng: random.Random) 
 EDGE_COUNTS = {"long": 8, "empty": 16, "unicode": 60, "unknown_domain": 40}
 
 
-def generate(count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> Iterator[dict[str, Any]]:
+def generate(count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED,
+             domains: dict[str, dict[str, list[str]]] | None = None) -> Iterator[dict[str, Any]]:
     """The recording's lines, in recorded time order."""
     if count < len(REJECTED) + sum(EDGE_COUNTS.values()) + 10:
         raise ValueError(f"count must leave room for the edge cases, got {count}")
     rng = random.Random(seed)
-    vocab = Vocabulary(rng)
+    vocab = Vocabulary(rng, domains or load_domains())
     n_burst = count * 15 // 100
     stamped = [(t, None) for t in _background_times(rng, count - n_burst)]
     stamped += _burst_times(rng, n_burst)
