@@ -6,11 +6,19 @@ sla_s: ...``). Every default is the migration plan's own number, so an empty fil
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_CONFIG = Path("harness.toml")
 
@@ -136,29 +144,105 @@ class GateSettings(_Section):
 
 
 HeaderRule = Literal["ignore", "compare", "normalize"]
+DEFAULT_HEADER_RULES: dict[str, HeaderRule] = {
+    "date": "ignore", "server": "ignore", "content-length": "ignore",
+}
+ShapeName = Literal["uuid", "timestamp", "number", "integer", "string", "boolean", "any"]
+
+
+def _check_path(value: str) -> str:
+    # Imported here: harness.parity imports this module.
+    from harness.parity.paths import PathSyntaxError, parse
+
+    if value.startswith("@"):
+        return value
+    try:
+        parse(value)
+    except PathSyntaxError as exc:
+        raise ValueError(str(exc)) from None
+    return value
 
 
 class VolatileField(_Section):
     """A path whose value may differ between answers but must keep its shape."""
 
     path: str
-    shape: Literal["uuid", "timestamp", "number", "integer", "string", "boolean", "any"] = "any"
+    shape: ShapeName = "any"
     min: float | None = None
     max: float | None = None
     pattern: str | None = None
+    nullable: bool = Field(default=False, description="null is an accepted value on either side")
+
+    @field_validator("path")
+    @classmethod
+    def _path_parses(cls, value: str) -> str:
+        return _check_path(value)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+
+
+class LearnedNoise(_Section):
+    """A field path that legacy itself answers differently as often as the graph differs from
+    it (``[[parity.learned]]``, written by ``harness.parity.save_learned``). The rates and the
+    Newcombe interval are the evidence; only ``path`` and ``shape`` change comparisons."""
+
+    path: str
+    shape: ShapeName = "any"
+    graph_rate: float | None = Field(default=None, ge=0, le=1)
+    legacy_rate: float | None = Field(default=None, ge=0, le=1)
+    ci_low: float | None = Field(default=None, ge=-1, le=1)
+    ci_high: float | None = Field(default=None, ge=-1, le=1)
+    rows: int | None = Field(default=None, ge=0)
+
+    @field_validator("path")
+    @classmethod
+    def _path_parses(cls, value: str) -> str:
+        return _check_path(value)
 
 
 class ParityRules(_Section):
     ignore: list[str] = Field(default_factory=list, description="paths never compared")
     volatile: list[VolatileField] = Field(default_factory=list)
     critical: list[str] = Field(default_factory=list, description="zero-tolerance paths")
+    learned: list[LearnedNoise] = Field(
+        default_factory=list, description="noise learned from legacy answered twice"
+    )
     headers: dict[str, HeaderRule] = Field(
-        default_factory=lambda: {"date": "ignore", "server": "ignore", "content-length": "ignore"}
+        default_factory=lambda: dict(DEFAULT_HEADER_RULES),
+        description="per header: ignore, compare or normalize; merged over the defaults",
     )
     compare_headers: bool = Field(
         default=False, description="compare headers not named in `headers` (default: only named)"
     )
     examples_per_path: int = Field(default=5, ge=0)
+
+    @field_validator("ignore", "critical")
+    @classmethod
+    def _paths_parse(cls, value: list[str]) -> list[str]:
+        return [_check_path(v) for v in value]
+
+    @field_validator("headers")
+    @classmethod
+    def _lower_names(cls, value: dict[str, HeaderRule]) -> dict[str, HeaderRule]:
+        # Naming one header must not silently start comparing Date and Server.
+        return {**DEFAULT_HEADER_RULES, **{k.lower(): v for k, v in value.items()}}
+
+    @model_validator(mode="after")
+    def _critical_is_compared(self) -> ParityRules:
+        # A zero-tolerance path that a rule also excuses is a contradiction, not a preference.
+        excused = set(self.ignore) | {v.path for v in self.volatile}
+        clash = sorted(excused & set(self.critical))
+        if clash:
+            raise ValueError(f"paths both critical and ignored/volatile: {', '.join(clash)}")
+        return self
 
 
 class ReplaySettings(_Section):

@@ -56,6 +56,7 @@ class Mismatch:
     layer: Layer
     legacy: Any = None
     graph: Any = None
+    critical: bool = False  # the path is zero-tolerance in harness.toml ([parity] critical)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +65,7 @@ class Mismatch:
             "layer": str(self.layer),
             "legacy": self.legacy,
             "graph": self.graph,
+            "critical": self.critical,
         }
 
 
@@ -72,6 +74,11 @@ class Verdict:
     outcome: Outcome
     mismatches: tuple[Mismatch, ...] = ()
     noise: tuple[str, ...] = field(default=())
+
+    @property
+    def critical(self) -> bool:
+        """Some mismatch touches a zero-tolerance path."""
+        return any(m.critical for m in self.mismatches)
 
     @property
     def layer(self) -> Layer | None:

@@ -1,30 +1,12 @@
 """Parity engine: does the graph answer exactly as legacy does, as a legacy client sees it?
 
-Placeholder until the parity engine lands: raw-bytes equality only.
+Three layers, reported separately (protocol, semantic, format); learned noise that must still
+keep its shape; mismatch signatures for triage. See :mod:`harness.parity.comparator`.
 """
 
 from __future__ import annotations
 
-from harness.config import ParityRules
-from harness.observation import Observation
-from harness.verdict import MATCH, Kind, Layer, Mismatch, Verdict
+from harness.parity.comparator import Comparator
+from harness.parity.paths import PathSyntaxError, wildcard
 
-
-class Comparator:
-    def __init__(self, rules: ParityRules | None = None, noise: object | None = None) -> None:
-        self.rules = rules or ParityRules()
-        self.noise = noise
-
-    def compare(self, legacy: Observation, graph: Observation) -> Verdict:
-        if legacy.status != graph.status:
-            return Verdict.of((Mismatch("@status", Kind.STATUS, Layer.PROTOCOL,
-                                        legacy.status, graph.status),))
-        if legacy.body == graph.body:
-            return MATCH
-        return Verdict.of((Mismatch("", Kind.BODY, Layer.SEMANTIC, None, None),))
-
-    def diff_paths(self, first: Observation, second: Observation) -> list[str]:
-        return [] if first.body == second.body else [""]
-
-
-__all__ = ["Comparator"]
+__all__ = ["Comparator", "PathSyntaxError", "wildcard"]

@@ -1,0 +1,113 @@
+"""Raw JSON text: the spelling a parser throws away (``1.0`` vs ``1.00``, ``é`` vs ``\\u00e9``).
+
+Two levels, cheap first. :func:`leaf_tokens` lists every string (keys too), number and literal
+in document order with one C-level regex call; when two bodies have the same structure these
+lists line up one to one, so comparing them finds spelling differences without a Python loop
+over the body. Only when that finds a candidate, or the structures differ, :func:`spans` walks
+the text token by token to give every leaf and key its path.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+
+from harness.parity.paths import Segment, Segments
+
+_STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'
+_LEAF = re.compile(_STRING + rb"|[^\s{}\[\],:\"]+")
+_TOKEN = re.compile(rb"(" + _STRING + rb")|([{}\[\],:])|([^\s{}\[\],:\"]+)")
+
+
+def leaf_tokens(raw: bytes) -> list[bytes]:
+    """Strings (keys included), numbers and literals of ``raw``, in document order."""
+    return _LEAF.findall(raw)
+
+
+def parse_token(token: bytes) -> Any:
+    try:
+        return orjson.loads(token)
+    except orjson.JSONDecodeError:
+        return _Unparsable(token)
+
+
+class _Unparsable:
+    """A token orjson refuses (a NaN, a huge integer): equal only to the same bytes."""
+
+    __slots__ = ("token",)
+
+    def __init__(self, token: bytes) -> None:
+        self.token = token
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Unparsable) and other.token == self.token
+
+    def __hash__(self) -> int:
+        return hash(self.token)
+
+
+def same_value(a: bytes, b: bytes) -> bool:
+    """Two raw tokens that a parser reads as the same value of the same JSON type."""
+    va, vb = parse_token(a), parse_token(b)
+    return type(va) is type(vb) and va == vb
+
+
+def spelling_candidates(tokens_a: list[bytes], tokens_b: list[bytes]) -> bool | None:
+    """For two token lists of bodies with the same structure: True when some aligned pair
+    spells one value two ways, False when none does, None when the lists cannot be aligned."""
+    if len(tokens_a) != len(tokens_b):
+        return None
+    return any(a != b and same_value(a, b) for a, b in zip(tokens_a, tokens_b, strict=True))
+
+
+class Spans:
+    """Raw text of every leaf value and every key of one body, by path."""
+
+    __slots__ = ("keys", "values")
+
+    def __init__(self) -> None:
+        self.values: dict[Segments, bytes] = {}
+        self.keys: dict[Segments, bytes] = {}
+
+
+def spans(raw: bytes) -> Spans:
+    """Walk ``raw`` once, recording the exact bytes of each leaf and key under its path."""
+    out = Spans()
+    # Each open container: [its path, is_object, current key or next index, expecting a key].
+    stack: list[list[Any]] = []
+    for match in _TOKEN.finditer(raw):
+        string, punct, literal = match.groups()
+        if punct is not None:
+            if punct in b"{[":
+                stack.append([_here(stack), punct == b"{", 0, punct == b"{"])
+            elif punct in b"}]":
+                if stack:
+                    stack.pop()
+            elif punct == b"," and stack:
+                top = stack[-1]
+                if top[1]:
+                    top[3] = True
+                else:
+                    top[2] += 1
+            elif punct == b":" and stack:
+                stack[-1][3] = False
+            continue
+        token = string if string is not None else literal
+        if string is not None and stack and stack[-1][1] and stack[-1][3]:
+            key = parse_token(token)
+            top = stack[-1]
+            top[2] = key if type(key) is str else token.decode("utf-8", "replace")
+            out.keys[(*top[0], top[2])] = token
+        else:
+            out.values[_here(stack)] = token
+    return out
+
+
+def _here(stack: list[list[Any]]) -> Segments:
+    if not stack:
+        return ()
+    path, _is_object, where, _expecting = stack[-1]
+    segment: Segment = where
+    return (*path, segment)
