@@ -1,0 +1,160 @@
+"""CorpusIndex: the shared knowledge corpus, indexed once when the graph service starts.
+
+The corpus file is the one both services load (path from the app factory, $SHADOW_CORPUS,
+or the bundled ``corpus/corpus.json``); this module is the graph service's own reading of it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "corpus.json"
+ANALYZED_CHARS = 4096  # the legacy contract: only the head of a text is analyzed
+QUERY_TERM_LIMIT = 64
+_TOKEN = re.compile(r"\w+")
+
+
+def tokens_of(text: str) -> list[str]:
+    return _TOKEN.findall(text[:ANALYZED_CHARS].lower())
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    name: str
+    type: str
+    domain: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    doc_id: str
+    title: str
+    domain: str
+    snippet: str
+    term_counts: dict[str, int]
+    norm: float
+    entities: frozenset[str]
+
+
+class CorpusLoadError(ValueError):
+    """The corpus cannot be used; the message names the file."""
+
+
+def resolve_corpus(path: Path | None) -> Path:
+    if path is not None:
+        return Path(path)
+    configured = os.environ.get("SHADOW_CORPUS")
+    return Path(configured) if configured else BUNDLED_CORPUS
+
+
+class CorpusIndex:
+    def __init__(self, data: dict[str, Any], source: str) -> None:
+        self.source = source
+        try:
+            self._index(data)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorpusLoadError(f"{source}: malformed corpus ({exc!r})") from None
+
+    @classmethod
+    def from_file(cls, path: Path | None = None) -> CorpusIndex:
+        path = resolve_corpus(path)
+        try:
+            data = orjson.loads(path.read_bytes())
+        except OSError as exc:
+            raise CorpusLoadError(f"{path}: cannot read corpus ({exc.strerror})") from None
+        except orjson.JSONDecodeError as exc:
+            raise CorpusLoadError(f"{path}: not valid JSON ({exc})") from None
+        return cls(data, str(path))
+
+    def _index(self, data: dict[str, Any]) -> None:
+        self.domain_names: tuple[str, ...] = tuple(d["name"] for d in data["domains"])
+        keyword_sets = {d["name"]: frozenset(d["keywords"]) for d in data["domains"]}
+        self.keywords_of: dict[str, frozenset[str]] = keyword_sets
+        # keyword -> every domain that lists it, in corpus order
+        domains_of: dict[str, list[str]] = defaultdict(list)
+        for name in self.domain_names:
+            for word in sorted(keyword_sets[name]):
+                domains_of[word].append(name)
+        self.domains_of_keyword: dict[str, tuple[str, ...]] = {
+            w: tuple(ds) for w, ds in domains_of.items()
+        }
+        self.lexicon: dict[str, tuple[str, str]] = {}
+        for domain in data["domains"]:
+            for entity in domain["entities"]:
+                if entity["name"] not in self.lexicon:
+                    self.lexicon[entity["name"]] = (entity["type"], domain["name"])
+        self.relation_of: dict[tuple[str, str], str] = {
+            (r["source_type"], r["target_type"]): r["relation"] for r in data["relations"]
+        }
+        self.stopwords = frozenset(data.get("stopwords", ()))
+
+        documents: list[Document] = []
+        for raw in data["documents"]:
+            counts = Counter(
+                t for t in tokens_of(raw["title"] + " " + raw["text"]) if t not in self.stopwords
+            )
+            documents.append(Document(
+                doc_id=raw["id"], title=raw["title"], domain=raw["domain"],
+                snippet=raw["text"][:120], term_counts=dict(counts),
+                norm=math.sqrt(sum(c * c for c in counts.values())),
+                entities=frozenset(m.name for m in self.find_mentions(tokens_of(raw["text"]))),
+            ))
+        self.documents: tuple[Document, ...] = tuple(documents)
+
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        entity_postings: dict[str, list[int]] = defaultdict(list)
+        pair_counts: Counter[tuple[str, str]] = Counter()
+        for number, document in enumerate(documents):
+            for term, count in document.term_counts.items():
+                postings[term].append((number, count))
+            for name in document.entities:
+                entity_postings[name].append(number)
+            names = sorted(document.entities)
+            pair_counts.update(
+                (a, b) for i, a in enumerate(names) for b in names[i + 1:]
+            )
+        self.postings: dict[str, tuple[tuple[int, int], ...]] = {
+            t: tuple(p) for t, p in postings.items()
+        }
+        self.entity_postings: dict[str, tuple[int, ...]] = {
+            e: tuple(p) for e, p in entity_postings.items()
+        }
+        total = len(documents)
+        self.idf: dict[str, float] = {
+            t: math.log(1 + total / len(p)) for t, p in self.postings.items()
+        }
+        related: dict[str, set[str]] = defaultdict(set)
+        for (a, b), shared in pair_counts.items():
+            if shared >= 2:  # one shared document is coincidence, two make an edge
+                related[a].add(b)
+                related[b].add(a)
+        self.related: dict[str, frozenset[str]] = {e: frozenset(s) for e, s in related.items()}
+
+    def find_mentions(self, tokens: list[str]) -> list[Mention]:
+        """Entity mentions, preferring a two-word name over a one-word one at each place."""
+        mentions: list[Mention] = []
+        lexicon = self.lexicon
+        position = 0
+        end = len(tokens)
+        while position < end:
+            if position + 1 < end:
+                pair = f"{tokens[position]} {tokens[position + 1]}"
+                known = lexicon.get(pair)
+                if known is not None:
+                    mentions.append(Mention(pair, known[0], known[1], position))
+                    position += 2
+                    continue
+            known = lexicon.get(tokens[position])
+            if known is not None:
+                mentions.append(Mention(tokens[position], known[0], known[1], position))
+            position += 1
+        return mentions
