@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _shards import SHARDS_DIR, wait_for_shards
+from _shards import SHARDS_DIR, merge_examples, wait_for_shards
 
 from harness.config import HarnessConfig
 from harness.results import read_results
-from harness.rundir import RUN_JSON, finish_record, start_record, write_json
+from harness.rundir import MISMATCHES_JSONL, RUN_JSON, finish_record, start_record, write_json
 
 EXIT_CRASH = 1
 EXIT_INVALID = 4
@@ -97,6 +97,7 @@ def finish_run(
             extra["duplicate_ids"] = duplicates
         extra["requests"] = _counts(frame)
     extra["shards"] = sorted(p.name for p in (run_dir / SHARDS_DIR).glob("results*.parquet"))
+    extra["examples"] = merge_examples(run_dir, run_dir / MISMATCHES_JSONL)
     finish_record(record, finished=finished, **extra)
     write_json(run_dir / RUN_JSON, _public(record))
     if step is None:
@@ -109,7 +110,6 @@ def finish_run(
 def _gate(run_dir: Path, config: HarnessConfig, step: str, messages: list[str]) -> Finish:
     try:
         from harness.gate import exit_code
-
         from harness.pipeline import run_gate
     except ImportError as exc:
         messages.append(f"the gate is not available ({exc}); no decision was made")

@@ -31,13 +31,13 @@ from _feed import WHOLE, Item, RecordingFeed, ShardPlan
 from _finish import finish_run, start_run
 from _options import LoadSettings, OptionError, add_arguments, settings_from
 from _rows import unsent_row
-from _shards import ShardWriter, clear_shards, shard_path
+from _shards import ShardWriter, clear_shards, examples_path, shard_path
 from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from harness.config import ConfigError, HarnessConfig, load_config
-from harness.parity import Comparator
+from harness.parity import Comparator, ExampleSink
 from harness.recording import Recording, RecordingError
 from harness.rundir import new_run_id
 
@@ -48,6 +48,8 @@ SHARD_MESSAGE = "shadow_harness_shard"
 DRAINED_MESSAGE = "shadow_harness_drained"
 EXIT_USAGE = 64
 PROBE_TIMEOUT_S = 5.0
+# The gate reads reasons starting with "interrupted" as an interrupted run (INVALID).
+UNSENT_REASON = "interrupted: the test ended before it was answered"
 
 
 class ProcessRun:
@@ -61,7 +63,11 @@ class ProcessRun:
         self.feed = RecordingFeed(settings.recording, plan or WHOLE, loop=not settings.once) \
             if plan else None
         self.writer = ShardWriter(shard_path(run_dir), config.replay.batch_size)
+        self.examples = ExampleSink(examples_path(self.writer.path),
+                                    config.parity.examples_per_path)
+        self.examples.open()
         self.comparator = Comparator(config.parity)
+        self.once = settings.once
         self.timeout_s = settings.request_timeout or config.replay.timeout_s
         self.drained_reported = False
         self.closed = False
@@ -82,11 +88,16 @@ class ProcessRun:
         return self.feed is None or (self.feed.exhausted and self.feed.in_flight == 0)
 
     def close(self) -> Path:
+        """Account for what was not sent and close the shard (its examples first: a complete
+        shard means complete examples). With ``--once`` the recording is the test, so its
+        unsent requests are rows, skipped as interrupted (the gate's INVALID, as for an
+        interrupted replay); otherwise the run time is the test and the recording a pool."""
         if not self.closed:
             self.closed = True
-            if self.feed is not None:
+            if self.feed is not None and self.once:
                 for item in self.feed.unsent():
-                    self.writer.add(unsent_row(item, "not sent: the test stopped first"))
+                    self.writer.add(unsent_row(item, UNSENT_REASON))
+            self.examples.close()
         return self.writer.close()
 
 

@@ -26,13 +26,35 @@ def shard_path(run_dir: Path, host: str | None = None, pid: int | None = None) -
     return Path(run_dir) / SHARDS_DIR / f"results-{host}-{pid or os.getpid()}.parquet"
 
 
+def examples_path(shard: Path) -> Path:
+    """The shard's mismatch examples (mismatches.jsonl lines), merged by the master."""
+    return shard.with_name(shard.name.replace("results-", "mismatches-", 1)
+                           .removesuffix(".parquet") + ".jsonl")
+
+
+def merge_examples(run_dir: Path, target: Path) -> int:
+    """Concatenate every shard's examples into ``target``; returns the lines written."""
+    lines = 0
+    sources = sorted((Path(run_dir) / SHARDS_DIR).glob("mismatches-*.jsonl"))
+    if not sources:
+        return 0
+    with target.open("wb") as sink:
+        for source in sources:
+            for line in source.read_bytes().splitlines():
+                if line.strip():
+                    sink.write(line + b"\n")
+                    lines += 1
+    return lines
+
+
 def clear_shards(run_dir: Path) -> int:
     """Remove a previous test's shards from RUN_DIR (only files this module writes)."""
     folder = Path(run_dir) / SHARDS_DIR
     if not folder.is_dir():
         return 0
     removed = 0
-    for pattern in ("results*.parquet", f"results*.parquet{PARTIAL_SUFFIX}"):
+    for pattern in ("results*.parquet", f"results*.parquet{PARTIAL_SUFFIX}",
+                    "mismatches-*.jsonl"):
         for path in folder.glob(pattern):
             path.unlink(missing_ok=True)
             removed += 1

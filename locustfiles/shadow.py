@@ -66,6 +66,8 @@ class ShadowUser(ReplayUser):
         exchange = Exchange(item.request, sends["legacy"].value, sends["graph"].value,
                             first_side=order[0])
         verdict = self._check(exchange) if exchange.outcome == "compared" else None
+        if verdict is not None and verdict.mismatches:
+            run.examples.add(exchange, verdict)
         run.record(item, pair_row(item, exchange, verdict))
 
     def _check(self, exchange: Exchange) -> Verdict:
