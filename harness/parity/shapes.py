@@ -39,14 +39,27 @@ def json_type(value: Any) -> str:
     return kind.__name__
 
 
+# Layouts legacy services print besides ISO 8601 (the legacy stub's is the first one).
+_LAYOUTS = ("%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%Y/%m/%d %H:%M:%S",
+            "%a, %d %b %Y %H:%M:%S GMT")
+
+
 def _is_timestamp(value: Any) -> bool:
-    if type(value) is not str or not _ISO.fullmatch(value):
+    if type(value) is not str:
         return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
+    if _ISO.fullmatch(value):
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+        return True
+    for layout in _LAYOUTS:
+        try:
+            datetime.strptime(value, layout)
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,10 +26,22 @@ def leaf_tokens(raw: bytes) -> list[bytes]:
     return _LEAF.findall(raw)
 
 
+_INTEGER = re.compile(rb"-?\d+")
+
+
 def parse_token(token: bytes) -> Any:
+    """The value of one raw token; numbers exactly as Python reads them (orjson would make
+    integers past 64 bits floats), anything unreadable as itself."""
+    first = token[:1]
     try:
+        if first == b'"':
+            return orjson.loads(token)
+        if _INTEGER.fullmatch(token):
+            return int(token)
+        if first.isdigit() or first == b"-":
+            return float(token)
         return orjson.loads(token)
-    except orjson.JSONDecodeError:
+    except (orjson.JSONDecodeError, ValueError):
         return _Unparsable(token)
 
 
