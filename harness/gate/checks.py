@@ -235,7 +235,8 @@ def step_items(evidence: Evidence, step: Step, trigger: PhaseTrigger, gate: Gate
     items: list[Item] = [evidence_check(evidence)]
     if not evidence.valid:
         return items
-    items.append(sample_size_check(evidence, step, claim_alpha))
+    size = sample_size_check(evidence, step, claim_alpha)
+    items.append(size)
     n = evidence.pairs
     sla_fail = "ROLLBACK" if trigger.sla_violation else "HOLD"
     if n == 0:
@@ -247,7 +248,7 @@ def step_items(evidence: Evidence, step: Step, trigger: PhaseTrigger, gate: Gate
             ("parity", "mismatch rate under the step limit", Role.CLAIM, "ROLLBACK", Unit.RATE),
         ):
             items.append(Check(name, title, CheckVerdict.INCONCLUSIVE, role, on_fail,  # type: ignore[arg-type]
-                               "no pairs to judge", unit))
+                               "no pairs to judge", unit, needs_requests=size.needs_requests))
         items.append(critical_check(evidence, critical))
         return items
 
