@@ -17,7 +17,6 @@ from harness.report.evidence import ReportInputError, RunEvidence, load_evidence
 from harness.report.html import REPORT_HTML, render_html, write_html
 from harness.report.junit import JUNIT_XML, render_junit, write_junit
 from harness.report.markdown import SUMMARY_MD, render_markdown, write_markdown
-from harness.report.signatures import Signature, collect_signatures
 from harness.rundir import GATE_JSON, SUMMARY_JSON
 
 FORMATS: tuple[str, ...] = ("html", "md", "junit", "json")
@@ -36,15 +35,14 @@ def write_reports(run_dir: Path, formats: Iterable[str] = FORMATS) -> list[Path]
         raise ValueError(f"unknown report format(s) {', '.join(unknown)}; "
                          f"choose from {', '.join(FORMATS)}")
     evidence = load_evidence(run_dir)
-    signatures = collect_signatures(evidence.results, evidence.examples)
     written: list[Path] = []
     for fmt in chosen:
         if fmt == "html":
-            written.append(write_html(run_dir, evidence, signatures))
+            written.append(write_html(run_dir, evidence))
         elif fmt == "md":
-            written.append(write_markdown(run_dir, evidence, signatures))
+            written.append(write_markdown(run_dir, evidence))
         elif fmt == "junit":
-            written.append(write_junit(run_dir, evidence, signatures))
+            written.append(write_junit(run_dir, evidence))
         else:
             written.extend(p for p in (run_dir / SUMMARY_JSON, run_dir / GATE_JSON)
                            if p.is_file())
@@ -59,8 +57,6 @@ __all__ = [
     "ComparisonReport",
     "ReportInputError",
     "RunEvidence",
-    "Signature",
-    "collect_signatures",
     "compare_evidence",
     "compare_runs",
     "comparison_text",

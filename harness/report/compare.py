@@ -16,9 +16,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from harness.parity.signatures import Signature
 from harness.report import numbers
 from harness.report.evidence import RunEvidence, SectionSummary, load_evidence
-from harness.report.signatures import Signature, collect_signatures
 
 SIDES = ("legacy", "graph")
 STATS = ("mean", "p50", "p95", "p99")
@@ -143,8 +143,9 @@ def _rates(a: RunEvidence, b: RunEvidence) -> list[RateChange]:
 
 
 def _change(sig: Signature, before: Signature | None, after: Signature | None) -> SignatureChange:
-    return SignatureChange(sig.id, sig.endpoint, sig.path, sig.kind, sig.layer,
-                           before.requests if before else 0, after.requests if after else 0,
+    key = sig.key
+    return SignatureChange(sig.id, key.endpoint, key.path, key.kind, key.layer,
+                           before.rows if before else 0, after.rows if after else 0,
                            after.rate if after else None)
 
 
@@ -158,8 +159,8 @@ def _decisions(a: RunEvidence, b: RunEvidence) -> list[DecisionChange]:
 
 
 def compare_evidence(a: RunEvidence, b: RunEvidence) -> ComparisonReport:
-    sigs_a = {s.id: s for s in collect_signatures(a.results, a.examples)}
-    sigs_b = {s.id: s for s in collect_signatures(b.results, b.examples)}
+    sigs_a = {s.id: s for s in a.signatures}
+    sigs_b = {s.id: s for s in b.signatures}
     return ComparisonReport(
         run_a=a.run_id,
         run_b=b.run_id,

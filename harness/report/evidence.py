@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pandas as pd
 from pydantic import (
     AliasChoices,
@@ -23,8 +22,9 @@ from pydantic import (
 )
 
 from harness.config import HarnessConfig, parse_config
+from harness.parity.signatures import Signature, list_signatures
 from harness.results import read_results
-from harness.rundir import GATE_JSON, MISMATCHES_JSONL, SUMMARY_JSON, read_json, read_run
+from harness.rundir import GATE_JSON, SUMMARY_JSON, read_json, read_run
 
 
 class ReportInputError(ValueError):
@@ -140,7 +140,9 @@ class StepRecord(_Lenient):
 
     @property
     def first_reason(self) -> str:
-        return self.reasons[0] if self.reasons else "no reason given"
+        if self.reasons:
+            return self.reasons[0]
+        return "all checks passed" if self.decision.upper() == "ADVANCE" else "no reason given"
 
 
 class GateRecord(_Lenient):
@@ -167,25 +169,6 @@ def _parse(model: type[_Lenient], path: Path) -> Any:
         raise ReportInputError(_describe(path, exc)) from None
 
 
-def read_examples(path: Path) -> list[dict[str, Any]]:
-    """mismatches.jsonl as a list of example dicts; absent file means no examples."""
-    if not path.is_file():
-        return []
-    examples = []
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                item = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise ReportInputError(f"{path}:{number}: not valid JSON ({exc})") from None
-            if not isinstance(item, dict):
-                raise ReportInputError(f"{path}:{number}: expected a JSON object")
-            examples.append(item)
-    return examples
-
-
 def _config_of(run: dict[str, Any], source: Path) -> HarnessConfig:
     """The config the run used, as recorded in run.json; the plan's defaults when absent."""
     config = run.get("config")
@@ -207,7 +190,7 @@ class RunEvidence:
     summary: Summary
     gate: GateRecord | None
     results: pd.DataFrame
-    examples: list[dict[str, Any]]
+    signatures: list[Signature]
     config: HarnessConfig
 
     @property
@@ -223,7 +206,9 @@ class RunEvidence:
 
 def load_evidence(run_dir: Path) -> RunEvidence:
     """Read RUN_DIR. summary.json and results.parquet are required; run.json, gate.json and
-    mismatches.jsonl are optional (a report of an analyzed but ungated run says so)."""
+    mismatches.jsonl are optional (a report of an analyzed but ungated run says so).
+    Signatures are the parity engine's (harness.parity.signatures), so their ids are the ones
+    `shadow-harness mismatches --show` takes."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise ReportInputError(f"{run_dir}: not a directory (expected a RUN_DIR)")
@@ -243,12 +228,16 @@ def load_evidence(run_dir: Path) -> RunEvidence:
         results = read_results(run_dir)
     except FileNotFoundError as exc:
         raise ReportInputError(str(exc)) from None
+    try:
+        signatures = list_signatures(run_dir)
+    except (ValueError, KeyError) as exc:
+        raise ReportInputError(f"{run_dir}: mismatch signatures: {exc}") from None
     return RunEvidence(
         run_dir=run_dir,
         run=run,
         summary=summary,
         gate=gate,
         results=results,
-        examples=read_examples(run_dir / MISMATCHES_JSONL),
+        signatures=signatures,
         config=_config_of(run, run_dir / "run.json"),
     )

@@ -16,7 +16,6 @@ from harness.report import sections
 from harness.report.error_rates import error_rates
 from harness.report.evidence import RunEvidence, load_evidence
 from harness.report.parity_section import noise, parity
-from harness.report.signatures import Signature, collect_signatures
 from harness.report.style import CSS
 
 REPORT_HTML = "report.html"
@@ -47,9 +46,7 @@ def _header(evidence: RunEvidence) -> str:
             f"{escape(evidence.run_id)}</span></h1><p>{line}</p></header>")
 
 
-def render_html(evidence: RunEvidence, signatures: list[Signature] | None = None) -> str:
-    if signatures is None:
-        signatures = collect_signatures(evidence.results, evidence.examples)
+def render_html(evidence: RunEvidence) -> str:
     rates = error_rates(evidence)
     toc = "".join(f'<a href="#{anchor}">{escape(title)}</a>' for anchor, title in _TOC)
     body = "".join((
@@ -60,7 +57,7 @@ def render_html(evidence: RunEvidence, signatures: list[Signature] | None = None
         sections.latency(evidence),
         sections.timeline(evidence),
         sections.errors(evidence, rates),
-        parity(evidence, signatures),
+        parity(evidence),
         noise(evidence),
         sections.gate_checks(evidence),
         sections.what_ran(evidence),
@@ -78,13 +75,12 @@ def render_html(evidence: RunEvidence, signatures: list[Signature] | None = None
     )
 
 
-def write_html(run_dir: Path, evidence: RunEvidence | None = None,
-               signatures: list[Signature] | None = None) -> Path:
+def write_html(run_dir: Path, evidence: RunEvidence | None = None) -> Path:
     """Write RUN_DIR/report.html from the run's files alone and return its path."""
     evidence = evidence or load_evidence(run_dir)
     path = Path(run_dir) / REPORT_HTML
     # Written aside and renamed: a browser open on the old report never sees half a page.
     temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(render_html(evidence, signatures), encoding="utf-8")
+    temp.write_text(render_html(evidence), encoding="utf-8")
     temp.replace(path)
     return path

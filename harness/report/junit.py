@@ -20,13 +20,13 @@ from __future__ import annotations
 import re
 import socket
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 from pathlib import Path
 
+from harness.parity.signatures import Signature
 from harness.report import numbers
 from harness.report.evidence import CheckRecord, RunEvidence, StepRecord, load_evidence
 from harness.report.highlight import spell
-from harness.report.signatures import Signature, collect_signatures
+from harness.report.signatures import example_of
 
 JUNIT_XML = "junit.xml"
 CLASS_PREFIX = "shadow-harness"
@@ -74,19 +74,20 @@ def _step_case(suite: ET.Element, step: StepRecord) -> None:
 
 
 def _signature_case(suite: ET.Element, signature: Signature) -> None:
+    key = signature.key
     case = ET.SubElement(
-        suite, "testcase", name=f"{signature.path or '(whole body)'} {signature.kind} "
-        f"[{signature.id}]", classname=f"{CLASS_PREFIX}.parity.{signature.endpoint}", time="0")
-    message = (f"{signature.layer} mismatch on {signature.requests:,} pairs "
+        suite, "testcase", name=f"{key.path or '(whole body)'} {key.kind} [{signature.id}]",
+        classname=f"{CLASS_PREFIX}.parity.{key.endpoint or 'unknown'}", time="0")
+    message = (f"{key.layer} mismatch on {signature.rows:,} pairs "
                f"({numbers.percent(signature.rate)}), first seen in {signature.first_seen_id}")
     lines = [message, f"smallest request: {signature.smallest_id}"]
-    if signature.example is not None:
-        example = signature.example
+    example = example_of(signature)
+    if example is not None:
         lines += [f"example request {example.request_id}: {spell(example.request)}",
                   f"legacy at {example.path}: {spell(example.legacy)}",
                   f"graph  at {example.path}: {spell(example.graph)}"]
-    ET.SubElement(case, "failure", message=message, type=f"{signature.layer}/{signature.kind}"
-                  ).text = "\n".join(lines)
+    failure = ET.SubElement(case, "failure", message=message, type=f"{key.layer}/{key.kind}")
+    failure.text = "\n".join(lines)
 
 
 def _count(suite: ET.Element) -> None:
@@ -98,9 +99,8 @@ def _count(suite: ET.Element) -> None:
     suite.set("time", "0")
 
 
-def render_junit(evidence: RunEvidence, signatures: Sequence[Signature] | None = None) -> bytes:
-    if signatures is None:
-        signatures = collect_signatures(evidence.results, evidence.examples)
+def render_junit(evidence: RunEvidence) -> bytes:
+    signatures = evidence.signatures
     root = ET.Element("testsuites", name=f"{CLASS_PREFIX} {evidence.run_id}")
     host = str(evidence.run.get("host") or socket.gethostname())
     stamp = str(evidence.run.get("started_at") or "")[:19]
@@ -134,9 +134,8 @@ def render_junit(evidence: RunEvidence, signatures: Sequence[Signature] | None =
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def write_junit(run_dir: Path, evidence: RunEvidence | None = None,
-                signatures: Sequence[Signature] | None = None) -> Path:
+def write_junit(run_dir: Path, evidence: RunEvidence | None = None) -> Path:
     evidence = evidence or load_evidence(run_dir)
     path = Path(run_dir) / JUNIT_XML
-    path.write_bytes(render_junit(evidence, signatures))
+    path.write_bytes(render_junit(evidence))
     return path

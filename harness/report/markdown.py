@@ -11,19 +11,29 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.parity.signatures import Signature
 from harness.report import numbers
 from harness.report.evidence import RunEvidence, load_evidence
-from harness.report.signatures import Signature, collect_signatures
 
 SUMMARY_MD = "summary.md"
 TOP_SIGNATURES = 10
 SIDES = ("legacy", "graph")
 
 
+class Code(str):
+    """Cell text to show as code: kept literal (no HTML entities inside a code span)."""
+
+    __slots__ = ()
+
+
 def cell(value: Any) -> str:
-    """One table cell: pipes escaped and line breaks flattened, or the table breaks."""
-    text = "" if value is None else str(value)
-    return " ".join(text.split()).replace("|", "\\|")
+    """One table cell: pipes escaped and line breaks flattened, or the table breaks; ``<`` and
+    ``>`` as entities, or GitHub takes ``<check>`` for an HTML tag and drops it."""
+    text = " ".join(("" if value is None else str(value)).split()).replace("|", "\\|")
+    if isinstance(value, Code):
+        fence = "``" if "`" in text else "`"
+        return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -83,8 +93,8 @@ def _endpoints(evidence: RunEvidence) -> str:
 def _signatures(signatures: Sequence[Signature]) -> list[str]:
     if not signatures:
         return []
-    rows = [[f"`{s.id}`", s.endpoint, f"`{s.path or '(whole body)'}`", s.kind, s.layer,
-             numbers.count(s.requests), numbers.percent(s.rate)]
+    rows = [[Code(s.id), s.key.endpoint, Code(s.key.path or "(whole body)"), s.key.kind,
+             s.key.layer, numbers.count(s.rows), numbers.percent(s.rate)]
             for s in signatures[:TOP_SIGNATURES]]
     title = f"### Mismatch signatures ({len(signatures):,}"
     title += f", top {TOP_SIGNATURES})" if len(signatures) > TOP_SIGNATURES else ")"
@@ -92,23 +102,20 @@ def _signatures(signatures: Sequence[Signature]) -> list[str]:
                             right=[False] * 5 + [True, True])]
 
 
-def render_markdown(evidence: RunEvidence, signatures: Sequence[Signature] | None = None) -> str:
-    if signatures is None:
-        signatures = collect_signatures(evidence.results, evidence.examples)
-    parts = [f"## Shadow run `{evidence.run_id}`", *_steps(evidence),
+def render_markdown(evidence: RunEvidence) -> str:
+    parts = [f"## Shadow run {cell(Code(evidence.run_id))}", *_steps(evidence),
              "### Legacy vs graph", _sides(evidence), _parity_line(evidence)]
     if evidence.summary.endpoints:
         parts += ["### Per endpoint", _endpoints(evidence)]
-    parts += _signatures(signatures)
+    parts += _signatures(evidence.signatures)
     parts.append("_Plots, examples and every gate check: `report.html` in the run directory._")
     return "\n\n".join(parts) + "\n"
 
 
-def write_markdown(run_dir: Path, evidence: RunEvidence | None = None,
-                   signatures: Sequence[Signature] | None = None) -> Path:
+def write_markdown(run_dir: Path, evidence: RunEvidence | None = None) -> Path:
     """Write RUN_DIR/summary.md; also append it to ``$GITHUB_STEP_SUMMARY`` when that is set."""
     evidence = evidence or load_evidence(run_dir)
-    text = render_markdown(evidence, signatures)
+    text = render_markdown(evidence)
     path = Path(run_dir) / SUMMARY_MD
     path.write_text(text, encoding="utf-8")
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from harness.parity.signatures import Signature
 from harness.report import markup as m
 from harness.report import numbers
 from harness.report.evidence import RunEvidence
 from harness.report.highlight import side_by_side, spell, spell_body
-from harness.report.signatures import Example, Signature
+from harness.report.signatures import Example, example_of, title
 
 LAYERS = ("protocol", "semantic", "format")
 DETAILED_SIGNATURES = 25
@@ -65,10 +66,10 @@ def _fields(evidence: RunEvidence) -> str:
 
 def _signature_rows(signatures: Sequence[Signature]) -> list[list[str]]:
     return [[
-        m.raw(f'<a href="#sig-{s.id}"><code>{s.id}</code></a>'), m.cell(s.endpoint),
-        m.raw(f"<code>{escape(s.path or '(whole body)')}</code>"), m.cell(s.kind),
-        m.cell(s.layer), m.num(s.requests, numbers.count), m.num(s.rate, numbers.percent),
-        m.cell(s.first_seen_id),
+        m.raw(f'<a href="#sig-{escape(s.id)}"><code>{escape(s.id)}</code></a>'),
+        m.cell(s.key.endpoint), m.raw(f"<code>{escape(s.key.path or '(whole body)')}</code>"),
+        m.cell(s.key.kind), m.cell(s.key.layer), m.num(s.rows, numbers.count),
+        m.num(s.rate, numbers.percent), m.cell(s.first_seen_id),
     ] for s in signatures]
 
 
@@ -83,9 +84,13 @@ def _example(example: Example) -> str:
     parts = [f"<h4>Example request <code>{escape(example.request_id)}</code> "
              "(the smallest with a recorded example)</h4>",
              m.pre(escape(spell(example.request)))]
-    parts.append(_pair(f"legacy at {example.path or '(whole body)'}",
-                       f"graph at {example.path or '(whole body)'}",
-                       spell(example.legacy), spell(example.graph)))
+    where = example.path or "(whole body)"
+    if example.raw_values:
+        left, right = str(example.legacy), str(example.graph)
+        where += ", as spelled on the wire"
+    else:
+        left, right = spell(example.legacy), spell(example.graph)
+    parts.append(_pair(f"legacy at {where}", f"graph at {where}", left, right))
     if example.legacy_body is not None or example.graph_body is not None:
         parts.append("<details><summary>Both full bodies</summary>"
                      + _pair("legacy body", "graph body", spell_body(example.legacy_body),
@@ -97,15 +102,17 @@ def _signature_article(signature: Signature) -> str:
     size = (f" ({signature.smallest_body_size:,} bytes)"
             if signature.smallest_body_size is not None else "")
     facts = m.facts([
-        ("pairs", escape(f"{signature.requests:,} ({numbers.percent(signature.rate)} of the "
+        ("pairs", escape(f"{signature.rows:,} ({numbers.percent(signature.rate)} of the "
                          f"endpoint's compared pairs); {signature.occurrences:,} occurrences")),
         ("first seen", f"<code>{escape(signature.first_seen_id)}</code>"),
         ("smallest request", f"<code>{escape(signature.smallest_id)}</code>{escape(size)}"),
     ])
-    body = (_example(signature.example) if signature.example else m.note(
-        "No example of this signature in mismatches.jsonl (examples are capped per path)."))
-    return (f'<article class="signature" id="sig-{signature.id}" data-signature="{signature.id}">'
-            f'<h4 class="title"><code>{signature.id}</code> {escape(signature.title)}</h4>'
+    example = example_of(signature)
+    body = _example(example) if example else m.note(
+        "No example of this signature in mismatches.jsonl (examples are capped per path).")
+    sid = escape(signature.id)
+    return (f'<article class="signature" id="sig-{sid}" data-signature="{sid}">'
+            f'<h4 class="title"><code>{sid}</code> {escape(title(signature))}</h4>'
             f"{facts}{body}</article>")
 
 
@@ -123,9 +130,9 @@ def _signatures(signatures: Sequence[Signature]) -> str:
     return "".join(parts)
 
 
-def parity(evidence: RunEvidence, signatures: Sequence[Signature]) -> str:
+def parity(evidence: RunEvidence) -> str:
     return m.section("parity", "Parity", _outcomes(evidence), _fields(evidence),
-                     _signatures(signatures))
+                     _signatures(evidence.signatures))
 
 
 def noise(evidence: RunEvidence) -> str:

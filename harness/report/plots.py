@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from harness.report.error_rates import ErrorRate
 
@@ -133,6 +134,11 @@ def _ecdf_and_histogram(ax_ecdf: Axes, ax_hist: Axes, legacy: np.ndarray, graph:
         if len(finite):
             ax_hist.hist(np.clip(finite, bins[0], bins[-1]), bins=bins, histtype="step",
                          color=COLORS[name], linewidth=1.3, label=name)
+    # Few ticks: every tick is a line, a grid line and a laid-out label, and they are most of
+    # the rendering time of the per-endpoint grid.
+    for ax in (ax_ecdf, ax_hist):
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.yaxis.set_major_locator(MaxNLocator(4))
     ax_ecdf.set_ylim(0, 1.0)
     ax_ecdf.set_xlim(right=right)
     if beyond:

@@ -22,14 +22,13 @@ PERCENTILES = ("mean", "p50", "p95", "p99")
 
 def _banner(step: StepRecord) -> str:
     token = m.css_token(step.decision)
-    reason = step.first_reason if step.reasons else "all checks passed"
     return (
         f'<div class="banner decision-{token}" data-step="{escape(step.name)}" '
         f'data-decision="{escape(step.decision)}">'
         f'<div><span class="step">{escape(step.name)}</span>'
         f'<span class="decision">{escape(step.decision)}</span></div>'
         f'<div class="note">{numbers.plain(step.graph_percentage)} % graph</div>'
-        f'<p class="reason">{escape(reason)}</p></div>'
+        f'<p class="reason">{escape(step.first_reason)}</p></div>'
     )
 
 

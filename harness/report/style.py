@@ -27,11 +27,11 @@ section { margin-top: 1.8rem; }
 h2 { font-size: 1.2rem; border-bottom: 1px solid var(--line); padding-bottom: 0.2rem; }
 h3 { font-size: 1.02rem; margin: 1.2rem 0 0.4rem; }
 p.note, .note { color: var(--muted); font-size: 0.88rem; }
-.banners { display: grid; grid-template-columns: repeat(auto-fill, minmax(175px, 1fr));
+.banners { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr));
   gap: 0.6rem; }
 .banner { border-left: 6px solid; border-radius: 4px; padding: 0.5rem 0.7rem;
   break-inside: avoid; }
-.banner .step { font-weight: 600; }
+.banner .step { font-weight: 600; white-space: nowrap; }
 .banner > div:first-child { display: flex; justify-content: space-between; gap: 0.4rem; }
 .banner .decision { font-weight: 700; letter-spacing: 0.03em; }
 .banner .note { font-size: 0.8rem; }
