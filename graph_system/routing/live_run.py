@@ -57,7 +57,8 @@ class LiveRun:
         self.rotate_rows = rotate_rows
         self.max_shards = max_shards
         self.examples_left = examples
-        self.counts: dict[str, int] = {}
+        self.counts: dict[str, int] = {}  # every row added, by outcome
+        self.written: dict[str, int] = {}  # rows on disk, by outcome (what run.json counts)
         self.rows_written = 0
         self._pending: list[dict[str, Any]] = []
         self._examples: list[bytes] = []
@@ -87,9 +88,9 @@ class LiveRun:
         if old.is_file():
             try:
                 counts = orjson.loads(old.read_bytes()).get("requests", {})
-                self.counts = {k: int(v) for k, v in counts.items() if k != "total"}
+                self.written = {k: int(v) for k, v in counts.items() if k != "total"}
             except (orjson.JSONDecodeError, AttributeError, TypeError, ValueError):
-                self.counts = {}
+                self.written = {}
 
     # -- the request path -------------------------------------------------------------------
     def next_seq(self) -> int:
@@ -136,7 +137,7 @@ class LiveRun:
             "finished": True,
             "live": live,
             "snapshot_at": datetime.now(UTC).isoformat(),
-            "requests": {"total": total, **self.counts},
+            "requests": {"total": total, **self.written},
         }
 
     def _write_shard(self, rows: list[dict[str, Any]], examples: list[bytes]) -> None:
@@ -182,6 +183,8 @@ class LiveRun:
             if rows:
                 await asyncio.to_thread(self._write_shard, rows, examples)
                 self.rows_written += len(rows)
+                for row in rows:
+                    self.written[row["outcome"]] = self.written.get(row["outcome"], 0) + 1
                 shards = self.run_dir / SHARDS
                 if sum(1 for _ in shards.glob("results*.parquet")) > self.max_shards:
                     target = shards / f"results-proxy-{self._boot}-compact-{time.time_ns()}.parquet"

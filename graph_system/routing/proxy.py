@@ -146,9 +146,10 @@ class Proxy:
                 promise = None
         try:
             answer = await self.legacy.call(request, self.settings.legacy_timeout_s)
-        finally:
-            if promise is not None and not promise.done():
+        except BaseException:
+            if promise is not None:
                 promise.cancel()  # the client went away: the pair is skipped, not guessed
+            raise
         if promise is not None:
             promise.set_result(answer)
         self.observe(answer)

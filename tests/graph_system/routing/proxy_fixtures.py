@@ -36,6 +36,7 @@ class Backend:
     delay_s: float = 0.0
     error_rate: float = 0.0
     healthy: bool = True
+    hold: asyncio.Event | None = None  # requests wait for it (health checks do not)
     seed: int = 7
     received: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
@@ -51,6 +52,8 @@ class Backend:
             status = 200 if self.healthy else 503
             return web.json_response({"status": "healthy" if self.healthy else "down"},
                                      status=status)
+        if self.hold is not None:
+            await self.hold.wait()
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         if self.error_rate and self._rng.random() < self.error_rate:
