@@ -43,6 +43,7 @@ class Document:
     term_counts: dict[str, int]
     norm: float
     entities: frozenset[str]
+    entity_mask: int  # one bit per lexicon entry (CorpusIndex.entity_bit)
 
 
 class CorpusLoadError(ValueError):
@@ -96,17 +97,23 @@ class CorpusIndex:
             (r["source_type"], r["target_type"]): r["relation"] for r in data["relations"]
         }
         self.stopwords = frozenset(data.get("stopwords", ()))
+        # Entity sets as bitmasks: overlap counting becomes two integer operations.
+        self.entity_bit: dict[str, int] = {n: 1 << i for i, n in enumerate(self.lexicon)}
 
         documents: list[Document] = []
         for raw in data["documents"]:
             counts = Counter(
                 t for t in tokens_of(raw["title"] + " " + raw["text"]) if t not in self.stopwords
             )
+            names = frozenset(m.name for m in self.find_mentions(tokens_of(raw["text"])))
+            mask = 0
+            for name in names:
+                mask |= self.entity_bit[name]
             documents.append(Document(
                 doc_id=raw["id"], title=raw["title"], domain=raw["domain"],
                 snippet=raw["text"][:120], term_counts=dict(counts),
                 norm=math.sqrt(sum(c * c for c in counts.values())),
-                entities=frozenset(m.name for m in self.find_mentions(tokens_of(raw["text"]))),
+                entities=names, entity_mask=mask,
             ))
         self.documents: tuple[Document, ...] = tuple(documents)
 
@@ -125,12 +132,28 @@ class CorpusIndex:
         self.postings: dict[str, tuple[tuple[int, int], ...]] = {
             t: tuple(p) for t, p in postings.items()
         }
+        # The same posting lists cut per domain, so a domain filter costs nothing per posting.
+        self.domain_postings: dict[str, dict[str, tuple[tuple[int, int], ...]]] = {
+            name: {} for name in self.domain_names
+        }
+        for term, entries in self.postings.items():
+            for name in self.domain_names:
+                kept = tuple(e for e in entries if documents[e[0]].domain == name)
+                if kept:
+                    self.domain_postings[name][term] = kept
+        # Documents ranked by id: the tie-break of every ranking, as a number.
+        by_id = sorted(range(len(documents)), key=lambda n: documents[n].doc_id)
+        id_rank = [0] * len(documents)
+        for rank, number in enumerate(by_id):
+            id_rank[number] = rank
+        self.id_rank: tuple[int, ...] = tuple(id_rank)
         self.entity_postings: dict[str, tuple[int, ...]] = {
             e: tuple(p) for e, p in entity_postings.items()
         }
-        total = len(documents)
-        self.idf: dict[str, float] = {
-            t: math.log(1 + total / len(p)) for t, p in self.postings.items()
+        # idf in integer thousandths: sums of integers do not depend on the order they are
+        # added in, so any implementation that sums them gets the same score.
+        self.idf_milli: dict[str, int] = {
+            t: round(1000 * math.log(1 + len(documents) / len(p))) for t, p in self.postings.items()
         }
         related: dict[str, set[str]] = defaultdict(set)
         for (a, b), shared in pair_counts.items():

@@ -98,7 +98,14 @@ class KnowledgeBase:
                 for b in ordered[i + 1:]:
                     cooccur[(a, b)] += 1
         total = len(self.documents)
-        self.idf: dict[str, float] = {t: math.log(1 + total / n) for t, n in df.items()}
+        # Integer thousandths, so a sum of them is exact whatever order it is taken in.
+        self.idf_milli: dict[str, int] = {
+            t: round(1000 * math.log(1 + total / n)) for t, n in df.items()
+        }
+        self.id_order: dict[int, int] = {
+            index: rank for rank, index in enumerate(
+                sorted(range(total), key=lambda i: self.documents[i]["id"]))
+        }
         # Two entities are neighbours in the knowledge graph when at least two documents
         # mention both: one shared document is coincidence.
         self.neighbours: dict[str, set[str]] = {}

@@ -4,6 +4,7 @@ search graph can run them in parallel."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass
 
@@ -68,6 +69,13 @@ class UniversalSearchAgent:
         spent = await self.pacer.spend("fusion", size)
         return AgentRun(self.combine(plan, hits), spent)
 
+    async def search(self, plan: QueryPlan, size: float) -> AgentRun[SearchResults]:
+        """All selected modalities side by side, then fusion: what the workflow's SearchData
+        node asks for. (The search endpoint runs the same calls as SearchWorkflowGraph.)"""
+        runs = await asyncio.gather(*(self.retrieve(plan, m, size) for m in MODALITIES))
+        fused = await self.fuse(plan, [r.output for r in runs], size)
+        return AgentRun(fused.output, max(r.spent_s for r in runs) + fused.spent_s)
+
     # -- retrieval ------------------------------------------------------------------------
 
     def rank(self, plan: QueryPlan, modality: Modality) -> ModalityHits:
@@ -75,20 +83,23 @@ class UniversalSearchAgent:
         scores = scorer[modality](plan)
         return ModalityHits(modality=modality, ranked=self._top(scores, plan.depth))
 
-    def _admits(self, plan: QueryPlan, number: int) -> bool:
-        return plan.domain is None or self.index.documents[number].domain == plan.domain
+    def _postings(self, plan: QueryPlan) -> dict[str, tuple[tuple[int, int], ...]]:
+        if plan.domain is None:
+            return self.index.postings
+        return self.index.domain_postings.get(plan.domain, {})  # unknown domain: nothing
 
     def _top(self, scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
-        documents = self.index.documents
-        ordered = sorted(scores.items(), key=lambda item: (-item[1], documents[item[0]].doc_id))
-        return ordered[:limit]
+        """Best first, ties by document id; tuples sort in C, a key function would not."""
+        id_rank = self.index.id_rank
+        ordered = sorted([(-value, id_rank[n], n) for n, value in scores.items()])
+        return [(n, -negated) for negated, _rank, n in ordered[:limit]]
 
     def _vector(self, plan: QueryPlan) -> dict[int, float]:
+        postings = self._postings(plan)
         products: dict[int, int] = {}
         for term, weight in plan.term_counts.items():
-            for number, count in self.index.postings.get(term, ()):
-                if self._admits(plan, number):
-                    products[number] = products.get(number, 0) + weight * count
+            for number, count in postings.get(term, ()):
+                products[number] = products.get(number, 0) + weight * count
         if not products:
             return {}
         query_norm = math.sqrt(sum(w * w for w in plan.term_counts.values()))
@@ -96,17 +107,18 @@ class UniversalSearchAgent:
         return {n: dot / (query_norm * documents[n].norm) for n, dot in products.items()}
 
     def _keyword(self, plan: QueryPlan) -> dict[int, float]:
-        terms = sorted(plan.term_counts)
-        idf = self.index.idf
-        mass = 0.0
-        for term in terms:
-            if term in idf:
-                mass += idf[term]
-        matched: dict[int, float] = {}
-        for term in terms:  # sorted, so every document sums its idf in the same order
-            for number, _count in self.index.postings.get(term, ()):
-                if self._admits(plan, number):
-                    matched[number] = matched.get(number, 0.0) + idf[term]
+        """Share of the query's idf mass (integer thousandths) that a document contains."""
+        postings = self._postings(plan)
+        idf = self.index.idf_milli
+        mass = 0
+        matched: dict[int, int] = {}
+        for term in plan.term_counts:
+            weight = idf.get(term)
+            if weight is None:
+                continue
+            mass += weight
+            for number, _count in postings.get(term, ()):
+                matched[number] = matched.get(number, 0) + weight
         return {n: value / mass for n, value in matched.items()}
 
     def _graph(self, plan: QueryPlan) -> dict[int, float]:
@@ -118,17 +130,24 @@ class UniversalSearchAgent:
             nearby.update(self.index.related.get(name, ()))
         nearby -= names
         denominator = 2 * len(names) + len(nearby)
+        bit = self.index.entity_bit
+        wanted = 0
         candidates: set[int] = set()
         for name in names:
+            wanted |= bit[name]
             candidates.update(self.index.entity_postings.get(name, ()))
+        around = 0
+        for name in nearby:
+            around |= bit[name]
         documents = self.index.documents
         scores: dict[int, float] = {}
         for number in candidates:
-            if not self._admits(plan, number):
+            document = documents[number]
+            if plan.domain is not None and document.domain != plan.domain:
                 continue
-            entities = documents[number].entities
-            direct = len(entities & names)
-            scores[number] = (2 * direct + len(entities & nearby)) / denominator
+            mask = document.entity_mask
+            scores[number] = (2 * (mask & wanted).bit_count() + (mask & around).bit_count()
+                              ) / denominator
         return scores
 
     # -- fusion ---------------------------------------------------------------------------

@@ -98,7 +98,7 @@ class WorkflowRunner:
             agents=self.agents, store=self.store, clock=BudgetClock(self.profile, state),
             budgets=self.profile.budgets,
             faults=self.agents.pacer.draw_faults(nodes) if faults is None else faults,
-            search_graph=self.search_graph,
+            last_node=nodes[-1],
         )
         done = nodes.index(state.last_node) + 1 if state.last_node in nodes else 0
         try:
@@ -111,7 +111,8 @@ class WorkflowRunner:
         except AgentFailure as exc:
             self._finish(state, "failed", str(exc))
             raise
-        self._finish(state, "completed", None)
+        if state.status != "completed":  # the last node's save already recorded the end
+            self._finish(state, "completed", None)
         return state
 
     def _finish(self, state: WorkflowState, status: str, error: str | None) -> None:

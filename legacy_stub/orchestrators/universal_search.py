@@ -34,8 +34,9 @@ def _query_terms(kb: KnowledgeBase, tokens: list[str]) -> Counter[str]:
 
 
 def _ranked(kb: KnowledgeBase, scored: dict[int, float], depth: int) -> list[tuple[int, float]]:
-    docs = kb.documents
-    return sorted(scored.items(), key=lambda p: (-p[1], docs[p[0]]["id"]))[:depth]
+    order = kb.id_order
+    best = sorted([(-score, order[index], index) for index, score in scored.items()])[:depth]
+    return [(index, -negated) for negated, _rank, index in best]
 
 
 def run_search(kb: KnowledgeBase, query: str, domain: str | None, top_k: int,
@@ -45,7 +46,11 @@ def run_search(kb: KnowledgeBase, query: str, domain: str | None, top_k: int,
     docs = kb.documents
 
     def allowed(index: int) -> bool:
-        return wanted is None or docs[index]["domain"] == wanted
+        return docs[index]["domain"] == wanted
+
+    if wanted is None:
+        def allowed(index: int) -> bool:
+            return True
 
     selected = [m for m in MODALITIES if m in modalities]
     depth = top_k * 2
@@ -63,16 +68,15 @@ def run_search(kb: KnowledgeBase, query: str, domain: str | None, top_k: int,
             kb, {i: dot / (q_norm * docs[i]["norm"]) for i, dot in dots.items()}, depth)
 
     if "keyword" in selected:
-        terms = sorted(q_tf)
-        idf_total = 0.0
-        for term in terms:
-            if term in kb.idf:
-                idf_total += kb.idf[term]
-        sums: dict[int, float] = {}
-        for term in terms:
+        idf_total = 0
+        sums: dict[int, int] = {}
+        for term in q_tf:
+            if term not in kb.idf_milli:
+                continue
+            idf_total += kb.idf_milli[term]
             for index, _tf in kb.postings.get(term, ()):
                 if allowed(index):
-                    sums[index] = sums.get(index, 0.0) + kb.idf[term]
+                    sums[index] = sums.get(index, 0) + kb.idf_milli[term]
         lists["keyword"] = _ranked(kb, {i: s / idf_total for i, s in sums.items()}, depth)
 
     if "graph" in selected:
