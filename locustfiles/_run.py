@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -46,6 +47,9 @@ logger = logging.getLogger("shadow-harness")
 PLAN_MESSAGE = "shadow_harness_plan"
 SHARD_MESSAGE = "shadow_harness_shard"
 DRAINED_MESSAGE = "shadow_harness_drained"
+FINISH_MESSAGE = "shadow_harness_finish"
+FINISHED_MESSAGE = "shadow_harness_finished"
+FINISH_WAIT_S = 60.0
 EXIT_USAGE = 64
 PROBE_TIMEOUT_S = 5.0
 # The gate reads reasons starting with "interrupted" as an interrupted run (INVALID).
@@ -114,6 +118,7 @@ class Context:
     announced: set[str] = field(default_factory=set)  # shard paths, master only
     planned: set[str] = field(default_factory=set)  # worker ids given a shard, master only
     drained: set[str] = field(default_factory=set)
+    finished: set[str] = field(default_factory=set)  # workers whose shard is closed
 
 
 CONTEXT = Context()
@@ -166,6 +171,7 @@ def _on_init(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         runner.register_message(PLAN_MESSAGE, _on_plan)
+        runner.register_message(FINISH_MESSAGE, _on_finish)
         return
     try:
         settings, config, targets = _load(environment)
@@ -193,6 +199,7 @@ def _on_init(environment: Environment, **_: Any) -> None:
     if isinstance(runner, MasterRunner):
         runner.register_message(SHARD_MESSAGE, _on_shard)
         runner.register_message(DRAINED_MESSAGE, _on_drained)
+        runner.register_message(FINISHED_MESSAGE, _on_finished)
 
 
 def _on_plan(environment: Environment, msg: Any, **_: Any) -> None:
@@ -201,6 +208,39 @@ def _on_plan(environment: Environment, msg: Any, **_: Any) -> None:
 
 def _on_shard(environment: Environment, msg: Any, **_: Any) -> None:
     CONTEXT.announced.add(msg.data["path"])
+
+
+def _on_finished(environment: Environment, msg: Any, **_: Any) -> None:
+    CONTEXT.finished.add(msg.node_id)
+
+
+def _on_finish(environment: Environment, msg: Any, **_: Any) -> None:
+    """On a worker: stop the users (each may finish its pair within --stop-timeout), close
+    the shard, and report the last statistics before saying so. Locust itself flushes a
+    worker's statistics only after the master has stopped listening, so without this the
+    master's locust.json would miss the last seconds of every worker."""
+    runner = environment.runner
+    runner.stop()
+    runner._send_stats()  # private, but the only way to flush before the quit message
+    runner.send_message(FINISHED_MESSAGE, {"rows": CONTEXT.run.writer.rows
+                                           if CONTEXT.run else 0})
+
+
+def _finish_workers(runner: MasterRunner) -> None:
+    """On the master, as the test stops: have every worker finish and wait until each has,
+    so its statistics are merged and its shard is complete before Locust quits."""
+    connected = {worker.id for worker in runner.clients.all}
+    waiting = (CONTEXT.planned & connected) - CONTEXT.finished
+    for worker_id in waiting:
+        runner.send_message(FINISH_MESSAGE, None, client_id=worker_id)
+    deadline = time.monotonic() + FINISH_WAIT_S + (runner.environment.stop_timeout or 0)
+    while waiting - CONTEXT.finished and time.monotonic() < deadline:
+        if not {worker.id for worker in runner.clients.all} & waiting:
+            break  # they quit on their own; their shards are awaited at the end
+        gevent.sleep(0.05)
+    late = waiting - CONTEXT.finished
+    if late:
+        logger.warning("shadow-harness: %d worker(s) did not finish in time", len(late))
 
 
 def _on_drained(environment: Environment, msg: Any, **_: Any) -> None:
@@ -222,6 +262,7 @@ def _send_plans(runner: MasterRunner) -> None:
                      key=lambda worker: runner.get_worker_index(worker.id))
     CONTEXT.planned = {worker.id for worker in workers}
     CONTEXT.drained.clear()
+    CONTEXT.finished.clear()
     CONTEXT.announced.clear()
     for rank, worker in enumerate(workers):
         runner.send_message(PLAN_MESSAGE, {"index": rank, "count": len(workers)},
@@ -278,7 +319,9 @@ def report_drained(environment: Environment) -> None:
 
 @events.test_stop.add_listener
 def _on_test_stop(environment: Environment, **_: Any) -> None:
-    if CONTEXT.run is not None:
+    if isinstance(environment.runner, MasterRunner) and CONTEXT.planned:
+        _finish_workers(environment.runner)
+    if CONTEXT.run is not None and not CONTEXT.run.closed:
         path = CONTEXT.run.close()
         logger.info("shadow-harness: %d rows in %s", CONTEXT.run.writer.rows, path)
 

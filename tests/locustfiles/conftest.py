@@ -1,10 +1,8 @@
-"""Fixtures for the locustfile tests: the locustfiles' own modules on sys.path (Locust puts
-them there when it loads a locustfile), small recordings, stand-in services and a runner for
-Locust in a subprocess (Locust monkey-patches the process that imports it, so never here)."""
+"""Fixtures for the locustfile tests: the locustfiles' private modules on sys.path, and
+stand-in services whose answers the tests control."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -14,20 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sample_recording import write_recording
+from locust_process import LOCUSTFILES
 
 from harness.services import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-LOCUSTFILES = ROOT / "locustfiles"
 STAND_IN = Path(__file__).resolve().parent / "stand_in.py"
+# Locust puts a locustfile's folder on sys.path; the tests import the private modules the same way.
 sys.path.insert(0, str(LOCUSTFILES))
-
-
-@pytest.fixture
-def recording(tmp_path: Path) -> tuple[Path, list[str]]:
-    path = tmp_path / "rec.jsonl"
-    return path, write_recording(path, 240)
 
 
 @dataclass
@@ -70,19 +61,3 @@ def stand_ins() -> Iterator[dict[str, str]]:
         for stand_in in started.values():
             stand_in.process.terminate()
             stand_in.process.wait(timeout=10)
-
-
-@dataclass
-class LocustResult:
-    code: int
-    output: str
-
-
-def run_locust(args: list[str], cwd: Path, timeout: float = 180) -> LocustResult:
-    """``locust ARGS`` in a subprocess, from ``cwd`` (so no harness.toml is picked up)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHADOW_", "LOCUST_"))}
-    completed = subprocess.run([sys.executable, "-m", "locust", *args], cwd=cwd, env=env,
-                               capture_output=True, timeout=timeout)
-    output = completed.stdout.decode(errors="replace") + completed.stderr.decode(
-        errors="replace")
-    return LocustResult(completed.returncode, output)
