@@ -46,8 +46,8 @@ class Backend:
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.received.append({"method": request.method, "path": request.path,
-                              "query": request.query_string, "body": body,
-                              "headers": dict(request.headers)})
+                              "query": request.rel_url.raw_query_string, "body": body,
+                              "headers": {k.lower(): v for k, v in request.headers.items()}})
         if request.path == "/health":
             status = 200 if self.healthy else 503
             return web.json_response({"status": "healthy" if self.healthy else "down"},
