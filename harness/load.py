@@ -174,8 +174,6 @@ def _usage_lines(path: Path) -> str:
 def _targets(legacy: str | None, graph: str | None, profile: str,
              run_dir: Path) -> Iterator[tuple[str, str]]:
     if legacy is not None and graph is not None:
-        _probe("legacy", legacy)
-        _probe("graph", graph)
         yield legacy.rstrip("/"), graph.rstrip("/")
         return
     from harness.services import running_services
@@ -232,6 +230,9 @@ def run_load(
     cfg, config_path = _config(config)
     if step is not None:
         cfg.schedule.step(step)  # KeyError naming the known steps
+    if legacy is not None and graph is not None:
+        _probe("legacy", legacy)
+        _probe("graph", graph)
     run_dir = create_run_dir(out).resolve()
     from harness.services import free_port
 
