@@ -1,0 +1,66 @@
+"""Profiles are configuration: the seed numbers are the plan's, fast is the same shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from legacy_stub.profile import STAGES, ProfileError, load_profile
+
+
+def expected_workflow_s(name: str) -> tuple[float, float]:
+    """(mean, initialization) of a workflow request under a profile, from its numbers."""
+    profile = load_profile(name)
+    init = sum(profile.init_s[s] for s in STAGES)
+    work = sum(base + per_unit * 0.5 for base, per_unit in profile.work_s.values())
+    lo, hi = profile.outlier_extra_s
+    stall = profile.outlier_rate * (lo + hi) / 2
+    return (init + work + stall) * profile.time_scale, init * profile.time_scale
+
+
+def test_seed_reproduces_the_plans_numbers() -> None:
+    mean, init = expected_workflow_s("seed")
+    assert init == pytest.approx(2.8)
+    assert 3.1 <= mean <= 3.3
+    assert init / mean > 0.8  # initialization dominates
+    seed = load_profile("seed")
+    assert seed.error_rate == pytest.approx(0.02)
+    # The fastest possible workflow still passes 3 s: the plan's SLA failure is systematic.
+    fastest = sum(seed.init_s.values()) * (1 - seed.jitter)
+    assert fastest < 3.0 < mean
+
+
+def test_fast_is_seed_in_milliseconds() -> None:
+    seed_mean, _ = expected_workflow_s("seed")
+    fast_mean, _ = expected_workflow_s("fast")
+    assert fast_mean == pytest.approx(seed_mean / 1000)
+    assert load_profile("fast-nofault").error_rate == 0.0
+
+
+def test_faults_can_be_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHADOW_FAULTS", "0")
+    assert load_profile("seed").error_rate == 0.0
+    monkeypatch.setenv("SHADOW_FAULTS", "1")
+    assert load_profile("seed").error_rate == pytest.approx(0.02)
+
+
+def test_profile_defaults_to_environment_then_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SHADOW_PROFILE", raising=False)
+    assert load_profile().name == "fast"
+    monkeypatch.setenv("SHADOW_PROFILE", "seed")
+    assert load_profile().name == "seed"
+
+
+def test_unknown_and_invalid_profiles_name_the_file_and_key(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="unknown profile 'slow'"):
+        load_profile("slow")
+    bad = tmp_path / "profiles.toml"
+    bad.write_text('[x]\nextends = "y"\n[y]\nextends = "x"\n')
+    with pytest.raises(ProfileError, match="extends itself"):
+        load_profile("x", bad)
+    bad.write_text(
+        (Path(__file__).parents[2] / "legacy_stub" / "profiles.toml").read_text()
+        + '\n[broken]\nextends = "seed"\njitter = 2.0\n')
+    with pytest.raises(ProfileError, match=r"profiles.toml: \[broken\] jitter"):
+        load_profile("broken", bad)
