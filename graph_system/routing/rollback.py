@@ -134,8 +134,10 @@ class GradualRollback:
         for index in range(progress["index"], len(steps)):
             percentage = steps[index]
             proxy.set_percentage(percentage, reason=f"gradual rollback {index + 1}/{len(steps)}")
-            progress = {**progress, "index": index,
-                        "applied": [*progress.get("applied", []), percentage]}
+            applied = list(progress.get("applied", []))
+            if not applied or applied[-1] != percentage:  # a resumed step is not a new one
+                applied.append(percentage)
+            progress = {**progress, "index": index, "applied": applied}
             proxy.save(gradual=progress)
             since = time.monotonic()
             await asyncio.sleep(interval)
