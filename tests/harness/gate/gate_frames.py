@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import orjson
 import pandas as pd
@@ -43,43 +41,37 @@ def make_frame(
     legacy_failed = rng.random(n) < legacy_error
     graph_failed = rng.random(n) < graph_error
     mismatched = rng.random(n) < mismatch
-    rows: list[dict[str, Any]] = []
-    critical_left = critical
-    for i in range(n):
-        row = dict.fromkeys(COLUMNS)
-        row.update(id=f"r{i:06d}", seq=i, endpoint="search", method="POST", path="/search",
-                   legacy_latency_ms=float(legacy[i]), graph_latency_ms=float(graph[i]),
-                   legacy_status=500 if legacy_failed[i] else 200,
-                   graph_status=500 if graph_failed[i] else 200)
-        if legacy_failed[i]:
-            row["legacy_error"] = "http_5xx"
-        if graph_failed[i]:
-            row["graph_error"] = "http_5xx"
-        if legacy_failed[i] and graph_failed[i]:
-            row["outcome"] = "both_error"
-        elif legacy_failed[i]:
-            row["outcome"] = "legacy_error"
-        elif graph_failed[i]:
-            row["outcome"] = "graph_error"
-        else:
-            row["outcome"] = "compared"
-            items = []
-            if critical_left > 0:
-                items.append({"path": critical_path, "kind": "value_changed",
-                              "layer": "semantic"})
-                critical_left -= 1
-            elif mismatched[i]:
-                items.append({"path": MATCH_PATH, "kind": "value_changed", "layer": "semantic"})
-            row["verdict"] = "mismatch" if items else "match"
-            row["mismatch_count"] = len(items)
-            row["mismatches"] = orjson.dumps(items).decode()
-            row["noise"] = "[]"
-        if row["outcome"] != "compared":
-            row["reason"] = "; ".join(f"{side}: http_5xx" for side, failed in
-                                      (("legacy", legacy_failed[i]), ("graph", graph_failed[i]))
-                                      if failed)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=list(COLUMNS))
+    outcome = np.select([legacy_failed & graph_failed, legacy_failed, graph_failed],
+                        ["both_error", "legacy_error", "graph_error"], default="compared")
+    plain = orjson.dumps([{"path": MATCH_PATH, "kind": "value_changed",
+                           "layer": "semantic"}]).decode()
+    broken = orjson.dumps([{"path": critical_path, "kind": "value_changed",
+                            "layer": "semantic"}]).decode()
+    is_compared = outcome == "compared"
+    is_critical = is_compared & (np.cumsum(is_compared) <= critical)
+    is_mismatch = is_compared & (is_critical | mismatched)
+    none = np.full(n, None, dtype=object)
+    columns = {c: none for c in COLUMNS} | {
+        "id": np.array([f"r{i:06d}" for i in range(n)], dtype=object),
+        "seq": np.arange(n, dtype=np.int64),
+        "endpoint": np.full(n, "search", dtype=object),
+        "method": np.full(n, "POST", dtype=object),
+        "path": np.full(n, "/search", dtype=object),
+        "outcome": outcome.astype(object),
+        "reason": np.where(is_compared, None, "http_5xx").astype(object),
+        "legacy_latency_ms": legacy,
+        "graph_latency_ms": graph,
+        "legacy_status": np.where(legacy_failed, 500, 200),
+        "graph_status": np.where(graph_failed, 500, 200),
+        "legacy_error": np.where(legacy_failed, "http_5xx", None).astype(object),
+        "graph_error": np.where(graph_failed, "http_5xx", None).astype(object),
+        "verdict": np.where(is_compared, np.where(is_mismatch, "mismatch", "match"),
+                            None).astype(object),
+        "mismatches": np.where(is_compared, np.where(is_critical, broken, np.where(
+            is_mismatch, plain, "[]")), None).astype(object),
+        "noise": np.where(is_compared, "[]", None).astype(object),
+    }
+    return pd.DataFrame(columns, columns=list(COLUMNS))
 
 
 def run_for(frame: pd.DataFrame, finished: bool = True, timeout_s: float = 10.0) -> dict:
