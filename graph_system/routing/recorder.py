@@ -55,6 +55,52 @@ def _redact(value: Any, path: list[str]) -> Any:
     return value
 
 
+def secrets_at(value: Any, paths: list[list[str]]) -> set[str]:
+    """The string and number values found at the redacted paths (to scrub them elsewhere)."""
+    found: set[str] = set()
+
+    def walk(node: Any, path: list[str]) -> None:
+        if not path:
+            if isinstance(node, str | int | float) and not isinstance(node, bool):
+                found.add(str(node))
+            elif isinstance(node, list | dict):
+                for item in node.values() if isinstance(node, dict) else node:
+                    walk(item, [])
+            return
+        head, rest = path[0], path[1:]
+        if isinstance(node, dict) and head in node:
+            walk(node[head], rest)
+        elif isinstance(node, list) and head == "*":
+            for item in node:
+                walk(item, rest)
+
+    for path in paths:
+        walk(value, path)
+    return found
+
+
+def scrub(value: Any, secrets: set[str]) -> Any:
+    """``value`` with every leaf equal to a secret replaced: a response that echoes a redacted
+    request field (legacy services do) must not put it on disk either."""
+    if not secrets:
+        return value
+    if isinstance(value, dict):
+        return {k: scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, secrets) for v in value]
+    if isinstance(value, str | int | float) and not isinstance(value, bool) \
+            and str(value) in secrets:
+        return REDACTED
+    return value
+
+
+def _scrub_text(text: str, secrets: set[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= 4:  # "1" or "ok" would shred the text and hide nothing
+            text = text.replace(secret, REDACTED)
+    return text
+
+
 def _sampled(request_id: str, share: float) -> bool:
     if share >= 1:
         return True
@@ -93,14 +139,15 @@ class Recorder:
         if not ok or request.method not in _METHODS:
             self.skipped += 1  # the format holds JSON bodies only
             return False
+        secrets = secrets_at(body, self._paths)
         response = None
         if self.settings.with_response and answer is not None and answer.status is not None:
             ok, answer_body = _json_or_none(answer.body)
             response = RecordedResponse.model_construct(
                 status=answer.status,
                 headers=redact_headers(answer.headers, self._header_names),
-                body=redact_fields(answer_body, self._paths) if ok else answer.body.decode(
-                    "utf-8", "replace"),
+                body=scrub(redact_fields(answer_body, self._paths), secrets) if ok
+                else _scrub_text(answer.body.decode("utf-8", "replace"), secrets),
                 latency_ms=round(answer.latency_ms, 3),
             )
         query = dict(parse_qsl(request.query_string, keep_blank_values=True))
