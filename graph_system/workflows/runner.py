@@ -130,7 +130,7 @@ class WorkflowRunner:
         # pydantic-graph has no resume: start the run, then replace its first task with the
         # node to continue from (same fork stack, no inputs: the state carries everything).
         async with graph.iter(state=state, deps=deps, infer_name=False) as run:
-            first = await run.next()
+            first = await anext(run)  # only the start node has run: it yields the first task
             assert isinstance(first, Sequence) and first, "the start node yields a task"
             event = await run.next([GraphTaskRequest(NodeID(node), None, first[0].fork_stack)])
             while not isinstance(event, EndMarker):
