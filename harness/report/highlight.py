@@ -8,12 +8,13 @@ raw text are shown exactly as received.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 import orjson
 
-CHAR_DIFF_LIMIT = 4000  # character-level matching is quadratic at worst; bodies go by line
+CHAR_DIFF_LIMIT = 2000  # character-level matching is quadratic at worst; bodies go by line
 BODY_LIMIT = 60_000
 
 
@@ -45,10 +46,35 @@ def _mark(text: str, css: str) -> str:
     return f'<mark class="{css}">{escape(text)}</mark>' if text else ""
 
 
+Opcode = tuple[str, int, int, int, int]
+
+
+def _opcodes(left: Sequence[str], right: Sequence[str], autojunk: bool) -> list[Opcode]:
+    """difflib's opcodes, with the common head and tail taken off first: a pair of answers
+    usually differs in one place, and difflib is quadratic on repeated elements (the many
+    identical ``},`` lines of a pretty-printed body)."""
+    head = 0
+    limit = min(len(left), len(right))
+    while head < limit and left[head] == right[head]:
+        head += 1
+    tail = 0
+    while (tail < limit - head
+           and left[len(left) - 1 - tail] == right[len(right) - 1 - tail]):
+        tail += 1
+    mid_left, mid_right = left[head:len(left) - tail], right[head:len(right) - tail]
+    codes: list[Opcode] = [("equal", 0, head, 0, head)] if head else []
+    if mid_left or mid_right:
+        matcher = difflib.SequenceMatcher(None, mid_left, mid_right, autojunk=autojunk)
+        codes += [(tag, i1 + head, i2 + head, j1 + head, j2 + head)
+                  for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
+    if tail:
+        codes.append(("equal", len(left) - tail, len(left), len(right) - tail, len(right)))
+    return codes
+
+
 def _char_diff(left: str, right: str) -> tuple[str, str]:
-    matcher = difflib.SequenceMatcher(None, left, right, autojunk=False)
     out_left, out_right = [], []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(left, right, autojunk=False):
         if tag == "equal":
             out_left.append(escape(left[i1:i2]))
             out_right.append(escape(right[j1:j2]))
@@ -61,9 +87,10 @@ def _char_diff(left: str, right: str) -> tuple[str, str]:
 def _line_diff(left: str, right: str) -> tuple[str, str]:
     left_lines = left.splitlines(keepends=True)
     right_lines = right.splitlines(keepends=True)
-    matcher = difflib.SequenceMatcher(None, left_lines, right_lines, autojunk=False)
     out_left, out_right = [], []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    # autojunk: lines repeated all over a long body cannot anchor a match, which keeps
+    # difflib near-linear; the output still covers every character.
+    for tag, i1, i2, j1, j2 in _opcodes(left_lines, right_lines, autojunk=True):
         a, b = "".join(left_lines[i1:i2]), "".join(right_lines[j1:j2])
         if tag == "equal":
             out_left.append(escape(a))
@@ -78,15 +105,46 @@ def _line_diff(left: str, right: str) -> tuple[str, str]:
     return "".join(out_left), "".join(out_right)
 
 
-def _cap(text: str) -> str:
-    if len(text) <= BODY_LIMIT:
-        return text
-    return text[:BODY_LIMIT] + f"\n… ({len(text) - BODY_LIMIT:,} more characters not shown)"
+def _common_prefix(left: str, right: str) -> int:
+    limit = min(len(left), len(right))
+    index, step = 0, 4096
+    while step:  # equal blocks are compared in C; only the last block goes by character
+        while index + step <= limit and left[index:index + step] == right[index:index + step]:
+            index += step
+        step //= 8
+    return index
+
+
+def _window(left: str, right: str) -> tuple[int, int, int]:
+    """Where to cut two long texts: one start for both, a little before the first difference
+    (at a line start), so the part shown is the part that differs."""
+    if max(len(left), len(right)) <= BODY_LIMIT:
+        return 0, len(left), len(right)
+    first = _common_prefix(left, right)
+    start = max(0, first - BODY_LIMIT // 4)
+    if start:
+        line_start = left.rfind("\n", 0, start) + 1
+        start = line_start if start - line_start < BODY_LIMIT // 4 else start
+    return start, min(len(left), start + BODY_LIMIT), min(len(right), start + BODY_LIMIT)
+
+
+def _note(text: str) -> str:
+    return f'<span class="cut">{escape(text)}</span>'
 
 
 def side_by_side(left: str, right: str) -> tuple[str, str]:
-    """HTML of both texts, escaped, with what differs wrapped in ``<mark>``."""
-    left, right = _cap(left), _cap(right)
-    if len(left) + len(right) <= CHAR_DIFF_LIMIT and "\n" not in left + right:
-        return _char_diff(left, right)
-    return _line_diff(left, right)
+    """HTML of both texts, escaped, with what differs wrapped in ``<mark>``. Texts longer than
+    BODY_LIMIT are cut around their first difference, and the cut is said, never marked."""
+    start, end_left, end_right = _window(left, right)
+    cut_left, cut_right = left[start:end_left], right[start:end_right]
+    if len(cut_left) + len(cut_right) <= CHAR_DIFF_LIMIT and "\n" not in cut_left + cut_right:
+        marked_left, marked_right = _char_diff(cut_left, cut_right)
+    else:
+        marked_left, marked_right = _line_diff(cut_left, cut_right)
+    before = _note(f"… {start:,} characters before not shown\n") if start else ""
+    out = []
+    for marked, end, text in ((marked_left, end_left, left), (marked_right, end_right, right)):
+        after = (_note(f"\n… {len(text) - end:,} more characters not shown")
+                 if end < len(text) else "")
+        out.append(before + marked + after)
+    return out[0], out[1]

@@ -71,6 +71,7 @@ pre { background: var(--panel); border: 1px solid var(--line); border-radius: 4p
 mark.del { background: #ffd7d5; color: inherit; text-decoration: line-through;
   text-decoration-color: #b42318; }
 mark.ins { background: #ccf0d5; color: inherit; }
+span.cut { color: var(--muted); font-style: italic; }
 article.signature { border: 1px solid var(--line); border-radius: 4px; padding: 0.4rem 0.8rem;
   margin: 0.8rem 0; break-inside: avoid; }
 article.signature h4 { margin: 0.5rem 0 0.2rem; font-size: 0.88rem; }
