@@ -27,7 +27,7 @@ from harness.parity.paths import Segments, render
 from harness.parity.protocol import protocol_mismatches
 from harness.parity.rules import IGNORE, CompiledRules, Site
 from harness.parity.shapes import json_type
-from harness.parity.tokens import leaf_tokens, parse_token, spans, spelling_candidates
+from harness.parity.tokens import differing_tokens, parse_token, same_value, spans
 from harness.verdict import MATCH, Kind, Layer, Mismatch, Verdict
 
 if TYPE_CHECKING:
@@ -45,13 +45,16 @@ def _is_number(value: Any) -> bool:
 
 
 def _load(raw: bytes) -> Any:
-    # orjson turns integers past 64 bits into floats silently; such bodies go to the stdlib.
-    if _LONG_DIGITS.search(raw) is None:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    try:  # what legacy services emit and orjson refuses: NaN, huge integers, lone surrogates
+    # orjson turns integers past 64 bits into floats silently; the comparator notices (more
+    # values differ than the masks explain, or long digit runs) and re-parses exactly.
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _load_exact(raw)
+
+
+def _load_exact(raw: bytes) -> Any:
+    try:  # also what orjson refuses and legacy services emit: NaN, lone surrogates
         return json.loads(raw.decode("utf-8", "surrogatepass"))
     except (ValueError, UnicodeDecodeError):
         return _NOT_JSON
@@ -99,8 +102,11 @@ class Comparator:
         return sorted({m.path for m in verdict.mismatches} | set(verdict.noise))
 
     # -- body -----------------------------------------------------------------------------
-    def _body(self, raw_a: bytes, raw_b: bytes) -> tuple[list[Mismatch], list[str]]:
-        tree_a, tree_b = _load(raw_a), _load(raw_b)
+    def _body(self, raw_a: bytes, raw_b: bytes,
+              exact: bool = False) -> tuple[list[Mismatch], list[str]]:
+        """``exact`` parses with the stdlib: slower, but integers past 64 bits stay exact."""
+        load = _load_exact if exact else _load
+        tree_a, tree_b = load(raw_a), load(raw_b)
         if tree_a is _NOT_JSON or tree_b is _NOT_JSON:
             return [Mismatch("", Kind.BODY, Layer.SEMANTIC, _snippet(raw_a), _snippet(raw_b),
                              critical=self._rules.is_critical((), True))], []
@@ -109,21 +115,49 @@ class Comparator:
         tree_b, sites_b, ignored_b = rules.mask(tree_b)
         out: list[Mismatch] = []
         noise: list[str] = []
-        self._sites(sites_a, sites_b, out, noise)
+        differing = self._sites(sites_a, sites_b, out, noise)
+        # Raw tokens line up one to one when the masked-out values sit at the same places
+        # and each is a single token.
+        aligned = ([i[:3] for i in ignored_a] == [i[:3] for i in ignored_b]
+                   and all(_scalar(s.value) for s in (*sites_a, *sites_b)))
         if canon(tree_a) == canon(tree_b):
-            aligned = (ignored_a == ignored_b
-                       and all(_scalar(s.value) for s in (*sites_a, *sites_b)))
-            out.extend(self._spelling(raw_a, raw_b, aligned))
+            if exact or not aligned:
+                out.extend(self._spelling(raw_a, raw_b))
+                return out, noise
+            differing += sum(canon(x[3]) != canon(y[3])
+                             for x, y in zip(ignored_a, ignored_b, strict=True))
+            found = self._aligned_spelling(raw_a, raw_b, differing)
+            if found is None:  # more values differ than the masks explain: parse exactly
+                return self._body(raw_a, raw_b, exact=True)
+            out.extend(found)
             return out, noise
+        if not exact and (_LONG_DIGITS.search(raw_a) or _LONG_DIGITS.search(raw_b)):
+            return self._body(raw_a, raw_b, exact=True)
         diff = TreeDiff().run(tree_a, tree_b)
-        originals = (_load(raw_a), _load(raw_b))
+        originals = (load(raw_a), load(raw_b))
         for item in diff.found:
             out.append(self._mismatch(item.path, item.kind, item.layer, item.legacy,
                                       item.graph, originals))
-        out.extend(self._spelling(raw_a, raw_b, aligned=not diff.structural
-                                  and ignored_a == ignored_b
-                                  and all(_scalar(s.value) for s in (*sites_a, *sites_b))))
+        if aligned and not diff.structural:
+            pairs = differing_tokens(raw_a, raw_b)
+            if pairs is not None and not any(same_value(a, b) for a, b in pairs):
+                return out, noise
+        out.extend(self._spelling(raw_a, raw_b))
         return out, noise
+
+    def _aligned_spelling(self, raw_a: bytes, raw_b: bytes,
+                          expected: int) -> list[Mismatch] | None:
+        """Spelling check for bodies whose masked trees are equal: every token pair that
+        differs in value must be one of the ``expected`` masked values that differ."""
+        pairs = differing_tokens(raw_a, raw_b)
+        if pairs is None:
+            return self._spelling(raw_a, raw_b)
+        values = 0
+        for a, b in pairs:
+            if same_value(a, b):
+                return self._spelling(raw_a, raw_b)
+            values += 1
+        return [] if values == expected else None
 
     def _mismatch(self, path: Segments, kind: Kind, layer: Layer | None, legacy: Any,
                   graph: Any, originals: tuple[Any, Any]) -> Mismatch:
@@ -137,10 +171,12 @@ class Comparator:
                         critical=self._rules.is_critical(path, kind in _STRUCTURAL))
 
     def _sites(self, sites_a: list[Site], sites_b: list[Site], out: list[Mismatch],
-               noise: list[str]) -> None:
-        """Volatile values: differing values are noise, a broken shape or type is not."""
+               noise: list[str]) -> int:
+        """Volatile values: differing values are noise, a broken shape or type is not.
+        Returns how many of them differ at all."""
         if not sites_a or not sites_b:
-            return
+            return 0
+        differing = 0
         if len(sites_a) == len(sites_b) and all(
             x.path == y.path for x, y in zip(sites_a, sites_b, strict=True)
         ):
@@ -150,6 +186,9 @@ class Comparator:
             pairs = ((s, by_path[s.path]) for s in sites_a if s.path in by_path)
         for site_a, site_b in pairs:
             a, b = site_a.value, site_b.value
+            if canon(a) == canon(b):
+                continue
+            differing += 1
             shape = site_a.shape
             ok_a, ok_b = shape.accepts(a), shape.accepts(b)
             path = site_a.path
@@ -163,7 +202,7 @@ class Comparator:
                                                        a, b))
                     else:
                         out.append(self._site_mismatch(path, Kind.SHAPE, Layer.SEMANTIC, a, b))
-                elif canon(a) != canon(b):
+                else:
                     noise.append(render(path))
             elif ok_a != ok_b:
                 out.append(self._site_mismatch(path, Kind.SHAPE, Layer.SEMANTIC, a, b))
@@ -172,6 +211,7 @@ class Comparator:
                     out.append(self._mismatch((*path, *item.path), item.kind, item.layer,
                                               item.legacy, item.graph,
                                               (_nest(path, a), _nest(path, b))))
+        return differing
 
     def _site_mismatch(self, path: Segments, kind: Kind, layer: Layer, a: Any,
                        b: Any) -> Mismatch:
@@ -179,12 +219,8 @@ class Comparator:
                         critical=self._rules.is_critical(path, True))
 
     # -- raw spelling ---------------------------------------------------------------------
-    def _spelling(self, raw_a: bytes, raw_b: bytes, aligned: bool) -> list[Mismatch]:
-        tokens_a, tokens_b = leaf_tokens(raw_a), leaf_tokens(raw_b)
-        if tokens_a == tokens_b:
-            return []
-        if aligned and spelling_candidates(tokens_a, tokens_b) is False:
-            return []
+    def _spelling(self, raw_a: bytes, raw_b: bytes) -> list[Mismatch]:
+        """Every leaf and key spelled differently for the same value, by path."""
         spans_a, spans_b = spans(raw_a), spans(raw_b)
         out: list[Mismatch] = []
         for path, ra in spans_a.values.items():

@@ -126,20 +126,33 @@ def learn_noise(
     """Learn noise from a results frame (``harness.results.read_results``).
 
     Only compared rows that also have a second legacy answer count, so both rates are over the
-    same pairs. ``legacy_values`` (wildcarded path -> legacy values seen there) narrows each
-    learned shape beyond ``any``; see :func:`learn_noise_from_run`.
+    same pairs; a path's rates are over the rows of the (endpoint, legacy status) groups where it
+    ever differed, that is over the answers that have the field.
+    ``legacy_values`` (wildcarded path -> legacy values seen there) narrows each learned shape
+    beyond ``any``; see :func:`learn_noise_from_run`.
     """
     critical = tuple(critical)
     usable = frame.loc[frame["verdict"].notna() & frame["secondary_diff"].notna(),
-                       ["mismatches", "noise", "secondary_diff"]]
-    rows = len(usable)
+                       ["endpoint", "legacy_status", "mismatches", "noise", "secondary_diff"]]
+    per_group: Counter[str] = Counter()
     graph: Counter[str] = Counter()
     legacy: Counter[str] = Counter()
-    for mismatches, noise, secondary in usable.itertuples(index=False):
-        graph.update(_paths(mismatches, items=True) | _paths(noise, items=False))
-        legacy.update(_paths(secondary, items=False))
+    where: dict[str, set[str]] = {}
+    for endpoint, status, mismatches, noise, secondary in usable.itertuples(index=False):
+        # An endpoint's answers of one status share one schema: the rows where a field exists.
+        group = f"{endpoint if isinstance(endpoint, str) else ''} {status}"
+        per_group[group] += 1
+        differed = _paths(mismatches, items=True) | _paths(noise, items=False)
+        by_itself = _paths(secondary, items=False)
+        graph.update(differed)
+        legacy.update(by_itself)
+        for path in differed | by_itself:
+            where.setdefault(path, set()).add(group)
     fields = []
-    for path in sorted(set(graph) | set(legacy)):
+    for path in sorted(where):
+        # Rates among the answers that have the field at all: workflow_id exists only in
+        # workflow answers, and diluting it with search or error answers blurs both rates.
+        rows = sum(per_group[g] for g in where[path])
         g, lg = graph[path], legacy[path]
         interval = newcombe_diff_ci(g, rows, lg, rows, alpha)
         reason = ""
@@ -157,7 +170,7 @@ def learn_noise(
         shape = infer_shape((legacy_values or {}).get(path, []))
         fields.append(NoiseField(
             path=path, rows=rows, graph_count=g, legacy_count=lg,
-            graph_rate=g / rows if rows else 0.0, legacy_rate=lg / rows if rows else 0.0,
+            graph_rate=g / rows, legacy_rate=lg / rows,
             ci_low=interval.low, ci_high=interval.high, is_noise=not reason,
             shape=shape, reason=reason or "differs by itself as often as against the graph",
         ))

@@ -25,6 +25,9 @@ IGNORED = "\x00ignored\x00"
 IGNORE = "ignore"
 MASKED = "masked"
 
+Ignored = tuple[Segments, int, bool, Any]
+"""An ignored value taken out: path, position among its siblings, scalar?, the value."""
+
 
 @dataclass(frozen=True, slots=True)
 class Site:
@@ -120,12 +123,12 @@ class CompiledRules:
         self._add_shape(rule, "learned")
 
     # -- masking --------------------------------------------------------------------------
-    def mask(self, tree: Any) -> tuple[Any, list[Site], list[tuple[Segments, int, bool]]]:
+    def mask(self, tree: Any) -> tuple[Any, list[Site], list[Ignored]]:
         """Mask ``tree`` in place (it must be a fresh parse). Returns it, its volatile sites,
-        and where ignored values were taken out (path, position among siblings, scalar?):
-        equal lists on both sides mean the raw tokens of the two bodies still line up."""
+        and where ignored values were taken out (path, position among siblings, scalar?,
+        value): equal places on both sides mean the raw tokens of two bodies still line up."""
         sites: list[Site] = []
-        ignored: list[tuple[Segments, int, bool]] = []
+        ignored: list[Ignored] = []
         holder = [tree]
         _visit(holder, 0, self._root, (), sites, ignored)
         return holder[0], sites, ignored
@@ -172,7 +175,7 @@ def _is_prefix(short: Segments, pattern: Segments) -> bool:
 
 
 def _visit(container: Any, key: Any, node: _Node, path: Segments, sites: list[Site],
-           ignored: list[tuple[Segments, int, bool]]) -> None:
+           ignored: list[Ignored]) -> None:
     try:
         value = container[key]
     except (KeyError, IndexError):
@@ -182,10 +185,10 @@ def _visit(container: Any, key: Any, node: _Node, path: Segments, sites: list[Si
     if node.ignore:
         scalar = type(value) not in (dict, list)
         if type(container) is dict:
-            ignored.append((path, list(container).index(key), scalar))
+            ignored.append((path, list(container).index(key), scalar, value))
             del container[key]
         else:
-            ignored.append((path, key, scalar))
+            ignored.append((path, key, scalar, value))
             container[key] = IGNORED
         return
     if node.shape is not None:

@@ -39,9 +39,22 @@ def json_type(value: Any) -> str:
     return kind.__name__
 
 
-# Layouts legacy services print besides ISO 8601 (the legacy stub's is the first one).
-_LAYOUTS = ("%d/%m/%Y %H:%M:%S", "%m/%d/%Y %H:%M:%S", "%Y/%m/%d %H:%M:%S",
-            "%a, %d %b %Y %H:%M:%S GMT")
+# Layouts legacy services print besides ISO 8601 (the legacy stub's is the first one); matched
+# by regex and checked by constructing the datetime, since strptime costs ~50 us a call.
+_DMY = re.compile(r"(\d{2})/(\d{2})/(\d{4}) (\d{2}):(\d{2}):(\d{2})")
+_YMD = re.compile(r"(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2})")
+_RFC1123 = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug"
+                      r"|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT")
+_MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+
+def _valid(year: int, month: int, day: int, hour: int, minute: int, second: int) -> bool:
+    try:
+        datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_timestamp(value: Any) -> bool:
@@ -53,13 +66,31 @@ def _is_timestamp(value: Any) -> bool:
         except ValueError:
             return False
         return True
-    for layout in _LAYOUTS:
-        try:
-            datetime.strptime(value, layout)
-        except ValueError:
-            continue
-        return True
+    if match := _DMY.fullmatch(value):
+        d, m, y, hh, mm, ss = map(int, match.groups())
+        return _valid(y, m, d, hh, mm, ss) or _valid(y, d, m, hh, mm, ss)  # or M/D/Y
+    if match := _YMD.fullmatch(value):
+        y, m, d, hh, mm, ss = map(int, match.groups())
+        return _valid(y, m, d, hh, mm, ss)
+    if match := _RFC1123.fullmatch(value):
+        _, d, mon, y, hh, mm, ss = match.groups()
+        return _valid(int(y), _MONTHS[mon], int(d), int(hh), int(mm), int(ss))
     return False
+
+
+def _is_number(value: Any) -> bool:
+    return type(value) is int or type(value) is float
+
+
+_KIND_CHECKS = {
+    "uuid": lambda v: type(v) is str and _UUID.fullmatch(v) is not None,
+    "timestamp": _is_timestamp,
+    "number": _is_number,
+    "integer": lambda v: type(v) is int,
+    "string": lambda v: type(v) is str,
+    "boolean": lambda v: type(v) is bool,
+    "any": lambda v: True,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,18 +106,9 @@ class Shape:
     def accepts(self, value: Any) -> bool:
         if value is None:
             return self.nullable or self.name == "any"
-        kind = type(value)
-        ok = {
-            "uuid": kind is str and _UUID.fullmatch(value) is not None,
-            "timestamp": _is_timestamp(value),
-            "number": kind is int or kind is float,
-            "integer": kind is int,
-            "string": kind is str,
-            "boolean": kind is bool,
-            "any": True,
-        }[self.name]
-        if not ok:
+        if not _KIND_CHECKS[self.name](value):
             return False
+        kind = type(value)
         if kind is int or kind is float:
             if self.min is not None and value < self.min:
                 return False

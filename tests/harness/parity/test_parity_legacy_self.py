@@ -1,0 +1,88 @@
+"""Legacy against itself, over the real service: no false mismatches, and noise that is learned.
+
+Both run the real replay engine against the legacy service (fast profile, faults off) on the
+bundled sample recording, with legacy standing in for the graph.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pandas as pd
+import pytest
+from parity_support import LEGACY_RULES
+
+from harness.config import ParityRules
+from harness.parity import Comparator, NoiseModel, learn_noise
+from harness.recording import Recording
+from harness.replay import Pacing, replay
+from harness.results import COLUMNS
+
+SAMPLE = Path(__file__).resolve().parents[3] / "recordings" / "sample.jsonl.gz"
+
+
+class Rows:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=list(COLUMNS))
+
+
+def _replay(url: str, comparator: Comparator, limit: int | None = None,
+            noise_sample: int = 0) -> pd.DataFrame:
+    rows = Rows()
+    stats = asyncio.run(replay(
+        Recording(SAMPLE, limit=limit), legacy=url, graph=url, noise_sample=noise_sample,
+        pacing=Pacing.closed_loop(32), timeout_s=10.0, comparator=comparator, writer=rows,
+        progress=False,
+    ))
+    assert stats.finished
+    return rows.frame()
+
+
+@pytest.mark.slow
+def test_legacy_against_legacy_over_the_whole_sample_has_zero_mismatches(
+    legacy_url: str,
+) -> None:
+    frame = _replay(legacy_url, Comparator(LEGACY_RULES))
+    compared = frame.loc[frame["outcome"] == "compared"]
+    assert len(frame) >= 5000
+    assert len(compared) >= 0.95 * len(frame)  # faults are off: errors would be real ones
+    mismatching = compared.loc[compared["verdict"] == "mismatch", ["id", "mismatches"]]
+    assert mismatching.empty, mismatching.head(5).to_dict("records")
+    # The ids really do differ every time: the pairs matched because the rules say why.
+    assert (compared["verdict"] == "noise_only").mean() > 0.9
+
+
+@pytest.mark.slow
+def test_noise_learned_from_legacy_asked_twice_explains_legacy_and_nothing_else(
+    legacy_url: str,
+) -> None:
+    # No rules at all: every volatile field shows up as a mismatch first. About 90 answers of
+    # the rarest endpoint are what the 5 % equivalence margin needs when ids always differ.
+    naive = _replay(legacy_url, Comparator(ParityRules()), limit=700, noise_sample=700)
+    assert (naive["verdict"] == "mismatch").mean() > 0.9
+    model = learn_noise(naive)
+    noisy = set(model.noisy_paths)
+    assert {"workflow_id", "search_id", "config_id"} <= noisy
+    assert "status" not in {f.path for f in model.fields}  # never differed at all
+    for field in model.fields:
+        assert field.is_noise == (field.legacy_count > 0 and field.ci_high <= model.margin
+                                  and field.rows >= 30)
+
+    # With what was learned, the same traffic compares clean ...
+    learned = Comparator(ParityRules(), NoiseModel.from_rules(model.to_rules(ParityRules())))
+    again = _replay(legacy_url, learned, limit=300)
+    compared = again.loc[again["outcome"] == "compared"]
+    assert (compared["verdict"] == "noise_only").mean() > 0.9
+    # ... except where there was too little evidence to excuse anything (health's uptime).
+    left = {m["path"] for cell in compared["mismatches"].dropna() for m in orjson.loads(cell)}
+    assert not left & noisy
+    assert left <= {f.path for f in model.fields if f.rows < 30}, left
