@@ -96,3 +96,13 @@ def test_empty_results_hold_without_crashing() -> None:
     report = evaluate(frame, CONFIG, run_for(frame))
     assert {s.decision for s in report.steps} == {"HOLD"}
     assert report.step("day-8").needs_more_requests == 268
+
+
+def test_the_shipped_harness_toml_is_the_plan_the_gate_was_designed_for() -> None:
+    from pathlib import Path
+
+    from harness.config import load_config
+
+    shipped = load_config(Path(__file__).parents[3] / "harness.toml")
+    assert shipped.schedule == CONFIG.schedule
+    assert shipped.rollback == CONFIG.rollback
