@@ -177,3 +177,14 @@ def test_a_rule_that_legacy_itself_breaks_falls_back_to_plain_comparison() -> No
     assert one(compare({"id": "a"}, {"id": "b"}, rules)) == ("id", Kind.VALUE_CHANGED,
                                                              Layer.SEMANTIC)
     assert compare({"id": "a"}, {"id": "a"}, rules).outcome is Outcome.MATCH
+
+
+def test_integers_past_64_bits_stay_exact_whichever_path_is_taken() -> None:
+    # Both round to the same double: a float comparison would call them equal.
+    legacy = b'{"n": 123456789012345678901234567890, "s": "a"}'
+    same_shape = b'{"n": 123456789012345678901234567891, "s": "a"}'
+    assert one(compare(legacy, same_shape)) == ("n", Kind.VALUE_CHANGED, Layer.SEMANTIC)
+    other_shape = b'{"n": 123456789012345678901234567891, "s": "a", "t": 1}'
+    found = {(m.path, m.kind) for m in compare(legacy, other_shape).mismatches}
+    assert found == {("n", Kind.VALUE_CHANGED), ("t", Kind.EXTRA)}
+    assert compare(legacy, legacy.replace(b", ", b",")).outcome is Outcome.MATCH
