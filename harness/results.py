@@ -59,17 +59,14 @@ SCHEMA = pa.schema(
 COLUMNS: tuple[str, ...] = tuple(SCHEMA.names)
 
 
-def _side_values(side: str, obs: Observation | None) -> dict[str, Any]:
+_NO_SIDE = (None, None, None, None, None)
+_EMPTY_LIST = "[]"
+
+
+def _side(obs: Observation | None) -> tuple[Any, ...]:
     if obs is None:
-        return {f"{side}_{k}": None for k in ("status", "error", "latency_ms",
-                                              "intended_latency_ms", "body_size")}
-    return {
-        f"{side}_status": obs.status,
-        f"{side}_error": obs.error,
-        f"{side}_latency_ms": obs.latency_ms,
-        f"{side}_intended_latency_ms": obs.intended_latency_ms,
-        f"{side}_body_size": len(obs.body),
-    }
+        return _NO_SIDE
+    return (obs.status, obs.error, obs.latency_ms, obs.intended_latency_ms, len(obs.body))
 
 
 def _reason(exchange: Exchange) -> str | None:
@@ -81,50 +78,66 @@ def _reason(exchange: Exchange) -> str | None:
     return "; ".join(parts) or None
 
 
+def _json_list(items: Iterable[Any]) -> str:
+    items = list(items)
+    return orjson.dumps(items).decode() if items else _EMPTY_LIST
+
+
+def exchange_values(
+    exchange: Exchange,
+    verdict: Verdict | None,
+    seq: int,
+    intended_at: float,
+    secondary_diff: Iterable[str] | None = None,
+    body_size: int | None = None,
+) -> tuple[Any, ...]:
+    """:func:`exchange_row` as a tuple in ``COLUMNS`` order: the replay's hot path builds
+    one tuple per pair instead of a 32-key dict (``ResultWriter.add_values``)."""
+    request = exchange.request
+    legacy, graph = exchange.legacy, exchange.graph
+    if verdict is None:
+        judged: tuple[Any, ...] = (None, None, None, None, None)
+    else:
+        layer = verdict.layer
+        judged = (
+            str(verdict.outcome),
+            str(layer) if layer else None,
+            len(verdict.mismatches),
+            _json_list({"path": m.path, "kind": str(m.kind), "layer": str(m.layer)}
+                       for m in verdict.mismatches),
+            _json_list(verdict.noise),
+        )
+    return (
+        request.id,
+        seq,
+        request.endpoint,
+        request.method,
+        request.path,
+        len(request.body_bytes) if body_size is None else body_size,
+        exchange.outcome,
+        None if legacy.error is None and graph.error is None else _reason(exchange),
+        exchange.first_side,
+        intended_at,
+        min(legacy.started_at, graph.started_at),
+        *_side(legacy),
+        *_side(graph),
+        *_side(exchange.secondary),
+        *judged,
+        None if secondary_diff is None else _json_list(secondary_diff),
+    )
+
+
 def exchange_row(
     exchange: Exchange,
     verdict: Verdict | None,
     seq: int,
     intended_at: float,
     secondary_diff: Iterable[str] | None = None,
+    body_size: int | None = None,
 ) -> dict[str, Any]:
     """The result row of one sent pair; ``verdict`` is None when a side failed."""
-    request = exchange.request
-    row: dict[str, Any] = {
-        "id": request.id,
-        "seq": seq,
-        "endpoint": request.endpoint,
-        "method": request.method,
-        "path": request.path,
-        "body_size": len(request.body_bytes),
-        "outcome": exchange.outcome,
-        "reason": _reason(exchange),
-        "first_side": exchange.first_side,
-        "intended_at": intended_at,
-        "sent_at": min(exchange.legacy.started_at, exchange.graph.started_at),
-        **_side_values("legacy", exchange.legacy),
-        **_side_values("graph", exchange.graph),
-        **_side_values("secondary", exchange.secondary),
-        "verdict": None,
-        "layer": None,
-        "mismatch_count": None,
-        "mismatches": None,
-        "noise": None,
-        "secondary_diff": None,
-    }
-    if verdict is not None:
-        row["verdict"] = str(verdict.outcome)
-        layer = verdict.layer
-        row["layer"] = str(layer) if layer else None
-        row["mismatch_count"] = len(verdict.mismatches)
-        row["mismatches"] = orjson.dumps(
-            [{"path": m.path, "kind": str(m.kind), "layer": str(m.layer)}
-             for m in verdict.mismatches]
-        ).decode()
-        row["noise"] = orjson.dumps(list(verdict.noise)).decode()
-    if secondary_diff is not None:
-        row["secondary_diff"] = orjson.dumps(list(secondary_diff)).decode()
-    return row
+    return dict(zip(COLUMNS, exchange_values(exchange, verdict, seq, intended_at,
+                                             secondary_diff, body_size), strict=True))
 
 
 def skipped_row(
@@ -139,13 +152,17 @@ def skipped_row(
 
 
 class ResultWriter:
-    """Streams rows to Parquet in row groups of ``batch_size``; use as a context manager."""
+    """Streams rows to Parquet in row groups of ``batch_size``; use as a context manager.
+
+    Rows are buffered as tuples in ``COLUMNS`` order and turned into Arrow columns at each
+    flush: several times cheaper per row than ``Table.from_pylist`` over dicts.
+    """
 
     def __init__(self, path: Path, batch_size: int = 1000) -> None:
         self.path = Path(path)
         self.batch_size = batch_size
         self.rows_written = 0
-        self._buffer: list[dict[str, Any]] = []
+        self._buffer: list[tuple[Any, ...]] = []
         self._writer: pq.ParquetWriter | None = None
 
     def __enter__(self) -> ResultWriter:
@@ -154,14 +171,25 @@ class ResultWriter:
         return self
 
     def add(self, row: dict[str, Any]) -> None:
-        self._buffer.append(row)
+        """A row as a dict; missing columns are null."""
+        self._buffer.append(tuple(map(row.get, COLUMNS)))
+        if len(self._buffer) >= self.batch_size:
+            self.flush()
+
+    def add_values(self, values: tuple[Any, ...]) -> None:
+        """A row as a tuple in ``COLUMNS`` order (see :func:`exchange_values`)."""
+        self._buffer.append(values)
         if len(self._buffer) >= self.batch_size:
             self.flush()
 
     def flush(self) -> None:
         if not self._buffer or self._writer is None:
             return
-        table = pa.Table.from_pylist(self._buffer, schema=SCHEMA)
+        columns = zip(*self._buffer, strict=True)
+        table = pa.Table.from_arrays(
+            [pa.array(column, type=f.type) for column, f in zip(columns, SCHEMA, strict=True)],
+            schema=SCHEMA,
+        )
         self._writer.write_table(table)
         self.rows_written += len(self._buffer)
         self._buffer.clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import errno
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiohttp
 import orjson
@@ -45,11 +45,22 @@ class Prepared:
 
     @classmethod
     def of(cls, request: RecordedRequest) -> Prepared:
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _NOT_REPLAYED}
+        headers = {}
+        typed = False
+        for name, value in request.headers.items():
+            lower = name.lower()
+            if lower not in _NOT_REPLAYED:
+                headers[name] = value
+                typed = typed or lower == "content-type"
         body = None if request.body is None else orjson.dumps(request.body)
-        if body is not None and not any(k.lower() == "content-type" for k in headers):
+        if body is not None and not typed:
             headers["content-type"] = "application/json"
-        return cls(request.method, request.path, tuple(request.query.items()), headers, body)
+        query = tuple(request.query.items()) if request.query else ()
+        return cls(request.method, request.path, query, headers, body)
+
+    @property
+    def body_size(self) -> int:
+        return 0 if self.body is None else len(self.body)
 
 
 def _clock_offset() -> float:
@@ -152,9 +163,12 @@ class Target:
                 self._urls[prepared.path] = url
         return url.with_query(prepared.query) if prepared.query else url
 
-    async def send(self, prepared: Prepared, intended: float | None = None) -> Observation:
+    async def send(self, prepared: Prepared, intended: float | None = None,
+                   check_json: bool = True) -> Observation:
         """Send ``prepared``; ``intended`` is the perf_counter time the pacing meant to send
-        it (None: now). Never raises for anything the target does."""
+        it (None: now). Never raises for anything the target does. ``check_json=False``
+        leaves the body check to the caller (:func:`check_bodies` does it once per pair when
+        both bodies are the same bytes)."""
         started = time.perf_counter()
         if intended is None:
             intended = started
@@ -175,27 +189,63 @@ class Target:
                                latency + (started - intended) * 1000.0,
                                started + EPOCH_OFFSET, kind, detail)
         ended = time.perf_counter()
-        headers = tuple((k.decode("latin-1").lower(), v.decode("latin-1"))
-                        for k, v in raw_headers)
-        error, detail = _answer_error(status, body, headers, prepared.method)
-        return Observation(side, status, headers, body, (ended - started) * 1000.0,
-                           (ended - intended) * 1000.0, started + EPOCH_OFFSET, error, detail)
+        headers = _headers(raw_headers)
+        obs = Observation(side, status, headers, body, (ended - started) * 1000.0,
+                          (ended - intended) * 1000.0, started + EPOCH_OFFSET)
+        if status >= 500:
+            return replace(obs, error="http_5xx", error_detail=_snippet(body))
+        if check_json and not _is_json(obs, prepared.method):
+            return _non_json(obs)
+        return obs
 
 
-def _answer_error(status: int, body: bytes, headers: tuple[tuple[str, str], ...],
-                  method: str) -> tuple[ErrorKind | None, str | None]:
-    """A 5xx is an error; so is any other answer whose body is not JSON (a 4xx with a JSON
-    body is a normal answer, compared like any other)."""
-    if status >= 500:
-        return "http_5xx", _snippet(body)
-    if status in _NO_BODY_STATUS or method == "HEAD":
-        return None, None
+def _headers(raw: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[str, str], ...]:
+    names = _HEADER_NAMES
+    out = []
+    for key, value in raw:
+        name = names.get(key)
+        if name is None:
+            name = key.decode("latin-1").lower()
+            if len(names) < 1024:
+                names[key] = name
+        out.append((name, value.decode("latin-1")))
+    return tuple(out)
+
+
+_HEADER_NAMES: dict[bytes, str] = {}
+
+
+def _is_json(obs: Observation, method: str) -> bool:
+    """Any answer but 204/304 (or to HEAD) must carry JSON; a 4xx with a JSON body is a
+    normal answer, compared like any other."""
+    if obs.status in _NO_BODY_STATUS or method == "HEAD":
+        return True
     try:
-        orjson.loads(body)
+        orjson.loads(obs.body)
     except orjson.JSONDecodeError:
-        content_type = next((v for k, v in headers if k == "content-type"), None)
-        return "non_json", f"status {status}, content-type {content_type}: {_snippet(body)}"
-    return None, None
+        return False
+    return True
+
+
+def _non_json(obs: Observation) -> Observation:
+    detail = f"status {obs.status}, content-type {obs.content_type}: {_snippet(obs.body)}"
+    return replace(obs, error="non_json", error_detail=detail)
+
+
+def check_bodies(first: Observation, second: Observation,
+                 method: str) -> tuple[Observation, Observation]:
+    """The non-JSON check of two answers, parsing once when both bodies are the same bytes
+    (the common case of a matching pair)."""
+    if (first.error is None and second.error is None and first.status == second.status
+            and first.body == second.body):
+        if _is_json(first, method):
+            return first, second
+        return _non_json(first), _non_json(second)
+    if first.error is None and not _is_json(first, method):
+        first = _non_json(first)
+    if second.error is None and not _is_json(second, method):
+        second = _non_json(second)
+    return first, second
 
 
 def _snippet(body: bytes) -> str:

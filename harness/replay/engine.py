@@ -26,18 +26,19 @@ from harness.recording import (
     SkippedLine,
     count_requests,
 )
-from harness.replay.client import EPOCH_OFFSET, Client, Prepared, Target
+from harness.replay.client import EPOCH_OFFSET, Client, Prepared, Target, check_bodies
 from harness.replay.pacing import Pacing
 from harness.replay.progress import ReplayProgress
 from harness.replay.tally import ReplayStats, Tally
-from harness.results import exchange_row, skipped_row
+from harness.results import COLUMNS, exchange_values, skipped_row
 from harness.verdict import Outcome, Verdict
 
 INTERRUPTED = "interrupted"
 
 
 class RowSink(Protocol):
-    """Where rows go: harness.results.ResultWriter, or anything with ``add(row)``."""
+    """Where rows go: harness.results.ResultWriter, or anything with ``add(row)``. A sink
+    with ``add_values(tuple)`` (rows in ``results.COLUMNS`` order) gets those instead."""
 
     def add(self, row: dict[str, Any]) -> None: ...
 
@@ -117,6 +118,9 @@ class _Run:
         self.pacing = pacing
         self.comparator = comparator
         self.writer = writer
+        add_values = getattr(writer, "add_values", None)
+        self._add_values = add_values if callable(add_values) else (
+            lambda values: writer.add(dict(zip(COLUMNS, values, strict=True))))
         self.examples = examples
         self.tally = tally
         self.pending: dict[int, RecordedRequest] = {}
@@ -149,9 +153,9 @@ class _Run:
         while (item := self.source.take()) is not None:
             self._skip_request(item[0], item[1], INTERRUPTED)
 
-    def _record(self, seq: int, request: RecordedRequest, legacy: Observation,
-                graph: Observation, first_side: Side, third: Observation | None,
-                intended: float | None) -> None:
+    def _record(self, seq: int, request: RecordedRequest, prepared: Prepared,
+                legacy: Observation, graph: Observation, first_side: Side,
+                third: Observation | None, intended: float | None) -> None:
         exchange = Exchange(request, legacy, graph, first_side, third)
         verdict = None
         if legacy.error is None and graph.error is None:
@@ -161,10 +165,10 @@ class _Run:
             diff = self.comparator.diff_paths(legacy, third)
         intended_at = (min(legacy.started_at, graph.started_at) if intended is None
                        else intended + EPOCH_OFFSET)
-        row = exchange_row(exchange, verdict, seq, intended_at, diff)
-        self.writer.add(row)
+        values = exchange_values(exchange, verdict, seq, intended_at, diff, prepared.body_size)
+        self._add_values(values)
         del self.pending[seq]
-        self.tally.pair(row["outcome"], verdict, third is not None)
+        self.tally.pair(exchange.outcome, verdict, third is not None)
         if (verdict is not None and verdict.outcome is Outcome.MISMATCH
                 and self.examples is not None):
             self.examples.add(exchange, verdict)
@@ -178,16 +182,17 @@ class _Run:
         first, second = (self.legacy, self.graph) if legacy_first else (self.graph, self.legacy)
         # The first side runs inline and reaches the wire before the task for the second side
         # even starts; one task per pair instead of gather's two.
-        later = asyncio.create_task(second.send(prepared, intended))
+        later = asyncio.create_task(second.send(prepared, intended, False))
         try:
-            answer = await first.send(prepared, intended)
+            answer = await first.send(prepared, intended, False)
             other = await later
         except asyncio.CancelledError:
             later.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await later
             raise
-        legacy, graph = (answer, other) if legacy_first else (other, answer)
+        legacy, graph = check_bodies(*((answer, other) if legacy_first else (other, answer)),
+                                     prepared.method)
         first_side: Side = "legacy" if legacy_first else "graph"
         third = None
         if self.third is not None and (self.third_for_all or index < self.noise_sample):
@@ -196,9 +201,9 @@ class _Run:
                 # instant would load legacy more than graph and skew the pair's latencies.
                 third = await self.third.send(prepared)
             except asyncio.CancelledError:
-                self._record(seq, request, legacy, graph, first_side, None, intended)
+                self._record(seq, request, prepared, legacy, graph, first_side, None, intended)
                 raise
-        self._record(seq, request, legacy, graph, first_side, third, intended)
+        self._record(seq, request, prepared, legacy, graph, first_side, third, intended)
 
     # closed loop ------------------------------------------------------------------------------
     async def _worker(self) -> None:
