@@ -73,8 +73,8 @@ async def main(count: int, rounds: int) -> int:
 
     async def direct_search(r: SearchRequest) -> object:
         search = agents.universal_search
-        plan = search.plan(r.query, r.domain, r.top_k, r.modalities)
         size = request_size(r.query)
+        plan = (await search.understand(r.query, r.domain, r.top_k, r.modalities, size)).output
         runs = await asyncio.gather(*(search.retrieve(plan, m, size) for m in MODALITIES))
         return await search.fuse(plan, [x.output for x in runs], size)
 

@@ -10,8 +10,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 PROFILES_FILE = Path(__file__).resolve().parent / "profiles.toml"
-WORK_STAGES = ("domain_intelligence", "knowledge_extraction", "vector_search", "graph_search",
-               "keyword_search", "fusion")
+WORK_STAGES = ("domain_intelligence", "knowledge_extraction", "query_analysis",
+               "vector_search", "graph_search", "keyword_search", "fusion")
 
 
 class Budgets(BaseModel):

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 PROFILES_FILE = Path(__file__).resolve().parent / "profiles.toml"
 STAGES = ("unified", "workflow", "config_extraction", "search", "universal_search",
           "pydantic_integration")
+WORK_STAGES = ("domain_analysis", "knowledge_extraction", "query_analysis", "search",
+               "config_build", "conversion")
 
 
 class Profile(BaseModel):
@@ -67,7 +69,8 @@ def load_profile(name: str | None = None, path: Path = PROFILES_FILE) -> Profile
         first = exc.errors(include_url=False)[0]
         key = ".".join(str(p) for p in first["loc"])
         raise ProfileError(f"{path}: [{name}] {key}: {first['msg']}") from None
-    missing = [s for s in STAGES if s not in profile.init_s]
-    if missing:
-        raise ProfileError(f"{path}: [{name}] init_s lacks {', '.join(missing)}")
+    for table, wanted in (("init_s", STAGES), ("work_s", WORK_STAGES)):
+        missing = [s for s in wanted if s not in getattr(profile, table)]
+        if missing:
+            raise ProfileError(f"{path}: [{name}] {table} lacks {', '.join(missing)}")
     return profile

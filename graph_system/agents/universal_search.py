@@ -57,6 +57,14 @@ class UniversalSearchAgent:
             entity_names=frozenset(m.name for m in self.index.find_mentions(tokens)),
         )
 
+    async def understand(self, query: str, domain: str | None, top_k: int,
+                         modalities: list[Modality] | tuple[Modality, ...], size: float
+                         ) -> AgentRun[QueryPlan]:
+        """Query understanding for a standalone search (embedding, entity linking): in a
+        workflow the earlier nodes have already done this work."""
+        spent = await self.pacer.spend("query_analysis", size)
+        return AgentRun(self.plan(query, domain, top_k, modalities), spent)
+
     async def retrieve(self, plan: QueryPlan, modality: Modality, size: float
                        ) -> AgentRun[ModalityHits]:
         if modality not in plan.modalities:

@@ -74,11 +74,10 @@ class WorkflowRunner:
         return await self.execute(state)
 
     async def run_search(self, request: SearchRequest) -> SearchResults:
-        agent = self.agents.universal_search
-        plan = agent.plan(request.query, request.domain, request.top_k, request.modalities)
         faults = self.agents.pacer.draw_faults(SEARCH_NODES)
-        run = SearchRun(plan, request_size(request.query), FaultPlan(faults.fail_at))
-        return await self.search_graph.run(state=run, deps=agent, infer_name=False)
+        run = SearchRun(request, request_size(request.query), FaultPlan(faults.fail_at))
+        return await self.search_graph.run(state=run, deps=self.agents.universal_search,
+                                           infer_name=False)
 
     async def resume(self, workflow_id: str) -> WorkflowState:
         """Continue a run from the node after its last completed one. A completed run is

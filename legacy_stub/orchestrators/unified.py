@@ -58,6 +58,9 @@ class LegacyService:
     async def search(self, request: SearchRequest) -> dict[str, Any]:
         started = time.perf_counter()
         unified = await self._start(request.query)
+        # The legacy search orchestrator analyzes the query's domain before it searches, and
+        # then does not use the result: time spent, nothing in the answer.
+        await self.latency.work("query_analysis", unified.ctx.size)
         found = await unified.workflow.search.search(request.query, request.domain,
                                                      request.top_k, list(request.modalities))
         await unified.integration.convert()
@@ -68,6 +71,7 @@ class LegacyService:
         unified = await self._start(request.content)
         extractor = unified.workflow.config_extraction
         outcome = await extractor.analyze(request.content, request.domain_hint)
+        await self.latency.work("config_build", unified.ctx.size)
         config = ConfigExtractionOrchestrator.domain_config(outcome)
         await unified.integration.convert()
         return convert.config_body(outcome, config, time.perf_counter() - started)

@@ -41,6 +41,7 @@ def test_search_graph_forks_and_joins() -> None:
     graph = build_search_workflow_graph()
     rendered = graph.render()
     assert "state ParallelSearch <<fork>>" in rendered
+    assert "AnalyzeQuery --> ParallelSearch" in rendered
     assert "state CollectResults <<join>>" in rendered
     for modality in ("VectorSearch", "GraphSearch", "KeywordSearch"):
         assert f"ParallelSearch --> {modality}" in rendered
@@ -48,12 +49,12 @@ def test_search_graph_forks_and_joins() -> None:
 
 
 def test_search_modalities_run_in_parallel(index: CorpusIndex) -> None:
-    # Each modality is modelled at 50 ms (x 0.001 scale = 50 us ... too small to see), so
-    # use a real-time profile: in parallel the search takes about one modality, not three.
+    # A real-time profile with 0.2 s per modality: in parallel the search takes about one
+    # modality, not three.
     base = load_graph_profile("fast-nofault")
     profile = base.model_copy(update={"time_scale": 1.0, "jitter": 0.0, "work_s": {
         **base.work_s, "vector_search": (0.2, 0.0), "graph_search": (0.2, 0.0),
-        "keyword_search": (0.2, 0.0), "fusion": (0.0, 0.0)}})
+        "keyword_search": (0.2, 0.0), "fusion": (0.0, 0.0), "query_analysis": (0.0, 0.0)}})
     runner = runner_for(index, profile)
     started = asyncio.run(_timed(runner.run_search(SearchRequest(query="kafka"))))
     assert started < 0.55  # three in a row would take at least 0.6 s

@@ -8,21 +8,31 @@ import pytest
 
 from legacy_stub.profile import STAGES, ProfileError, load_profile
 
+ENDPOINT_STAGES = {
+    "workflow": ("domain_analysis", "knowledge_extraction", "search", "conversion"),
+    "search": ("query_analysis", "search", "conversion"),
+    "config_extraction": ("domain_analysis", "knowledge_extraction", "config_build",
+                          "conversion"),
+}
 
-def expected_workflow_s(name: str) -> tuple[float, float]:
-    """(mean, initialization) of a workflow request under a profile, from its numbers."""
+
+def expected_s(name: str, endpoint: str = "workflow") -> tuple[float, float]:
+    """(mean, initialization) of a request under a profile, from its numbers."""
     profile = load_profile(name)
     init = sum(profile.init_s[s] for s in STAGES)
-    work = sum(base + per_unit * 0.5 for base, per_unit in profile.work_s.values())
+    work = sum(profile.work_s[s][0] + profile.work_s[s][1] * 0.5
+               for s in ENDPOINT_STAGES[endpoint])
     lo, hi = profile.outlier_extra_s
     stall = profile.outlier_rate * (lo + hi) / 2
     return (init + work + stall) * profile.time_scale, init * profile.time_scale
 
 
 def test_seed_reproduces_the_plans_numbers() -> None:
-    mean, init = expected_workflow_s("seed")
+    mean, init = expected_s("seed")
     assert init == pytest.approx(2.8)
-    assert 3.1 <= mean <= 3.3
+    assert 3.1 <= mean <= 3.35
+    for endpoint in ENDPOINT_STAGES:
+        assert 3.1 <= expected_s("seed", endpoint)[0] <= 3.35
     assert init / mean > 0.8  # initialization dominates
     seed = load_profile("seed")
     assert seed.error_rate == pytest.approx(0.02)
@@ -32,8 +42,8 @@ def test_seed_reproduces_the_plans_numbers() -> None:
 
 
 def test_fast_is_seed_in_milliseconds() -> None:
-    seed_mean, _ = expected_workflow_s("seed")
-    fast_mean, _ = expected_workflow_s("fast")
+    seed_mean, _ = expected_s("seed")
+    fast_mean, _ = expected_s("fast")
     assert fast_mean == pytest.approx(seed_mean / 1000)
     assert load_profile("fast-nofault").error_rate == 0.0
 
