@@ -6,8 +6,9 @@
 3. Parse both (orjson), mask ignored and volatile paths, dump canonically (document order).
    Equal dumps: only the volatile sites (shape, type; differing values are noise) and the raw
    spelling remain to be checked. Different dumps: walk only the differing subtrees.
-4. Raw spelling (number spelling, string escaping), by aligned raw tokens when the structures
-   agree, by a path-keyed walk of the text otherwise.
+4. Raw spelling (number spelling, string escaping): raw tokens paired in document order when
+   the structures agree, a comparison of one-sided tokens otherwise; only a value spelled two
+   ways sends the pair to the path-keyed walk of the text that says where.
 
 Insignificant whitespace between tokens is not compared: no JSON client can see it.
 """
@@ -15,7 +16,6 @@ Insignificant whitespace between tokens is not compared: no JSON client can see 
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -27,14 +27,20 @@ from harness.parity.paths import Segments, render
 from harness.parity.protocol import protocol_mismatches
 from harness.parity.rules import IGNORE, CompiledRules, Site
 from harness.parity.shapes import json_type
-from harness.parity.tokens import differing_tokens, parse_token, same_value, spans
+from harness.parity.tokens import (
+    differing_tokens,
+    is_long_integer,
+    one_sided,
+    parse_token,
+    same_value,
+    spans,
+)
 from harness.verdict import MATCH, Kind, Layer, Mismatch, Verdict
 
 if TYPE_CHECKING:
     from harness.parity.noise import NoiseModel
 
 _NOT_JSON = object()
-_LONG_DIGITS = re.compile(rb"\d{19}")
 _STRUCTURAL = frozenset({Kind.MISSING, Kind.EXTRA, Kind.TYPE_CHANGED, Kind.LIST_ORDER,
                          Kind.LIST_LENGTH, Kind.SHAPE, Kind.BODY})
 _SNIPPET = 200
@@ -131,18 +137,21 @@ class Comparator:
                 return self._body(raw_a, raw_b, exact=True)
             out.extend(found)
             return out, noise
-        if not exact and (_LONG_DIGITS.search(raw_a) or _LONG_DIGITS.search(raw_b)):
-            return self._body(raw_a, raw_b, exact=True)
         diff = TreeDiff().run(tree_a, tree_b)
+        pairs = differing_tokens(raw_a, raw_b) if aligned and not diff.structural else None
+        if pairs is not None:
+            long_ints = any(is_long_integer(a) or is_long_integer(b) for a, b in pairs)
+            respelled = any(same_value(a, b) for a, b in pairs)
+        else:
+            respelled, long_ints = one_sided(raw_a, raw_b)
+        if long_ints and not exact:
+            return self._body(raw_a, raw_b, exact=True)
         originals = (load(raw_a), load(raw_b))
         for item in diff.found:
             out.append(self._mismatch(item.path, item.kind, item.layer, item.legacy,
                                       item.graph, originals))
-        if aligned and not diff.structural:
-            pairs = differing_tokens(raw_a, raw_b)
-            if pairs is not None and not any(same_value(a, b) for a, b in pairs):
-                return out, noise
-        out.extend(self._spelling(raw_a, raw_b))
+        if respelled:
+            out.extend(self._spelling(raw_a, raw_b))
         return out, noise
 
     def _aligned_spelling(self, raw_a: bytes, raw_b: bytes,

@@ -100,6 +100,41 @@ def differing_tokens(raw_a: bytes, raw_b: bytes) -> list[tuple[bytes, bytes]] | 
     return out
 
 
+_LONG_INTEGER = re.compile(rb"-?\d{19,}")
+
+
+def is_long_integer(token: bytes) -> bool:
+    """An integer orjson would read as a float (past 64 bits) or nearly so."""
+    return len(token) >= 19 and _LONG_INTEGER.fullmatch(token) is not None
+
+
+def _token_set(raw: bytes) -> set[bytes]:
+    if b'\\"' in raw:
+        return set(leaf_tokens(raw))
+    parts = raw.split(b'"')
+    strings = {b'"' + part + b'"' for part in parts[1::2]}
+    return strings.union(_BARE.findall(b" ".join(parts[0::2])))
+
+
+def one_sided(raw_a: bytes, raw_b: bytes) -> tuple[bool, bool]:
+    """For bodies whose structures differ, where tokens cannot be paired: (some value is
+    spelled one way only in ``raw_a`` and another way only in ``raw_b``; some token found on
+    one side only is an integer past 64 bits). Both are cheap set operations; a True sends
+    the comparator to the path-keyed walk or to exact parsing. A body that spells one value
+    both ways itself can hide a respelling from this check, never invent one."""
+    only_a, only_b = _token_set(raw_a), _token_set(raw_b)
+    only_a, only_b = only_a - only_b, only_b - only_a
+    long_ints = any(is_long_integer(t) for t in (*only_a, *only_b))
+    if not only_a or not only_b:
+        return False, long_ints
+    values_a = {_value_key(parse_token(t)) for t in only_a}
+    return any(_value_key(parse_token(t)) in values_a for t in only_b), long_ints
+
+
+def _value_key(value: Any) -> tuple[type, Any]:
+    return type(value), value
+
+
 class Spans:
     """Raw text of every leaf value and every key of one body, by path."""
 
