@@ -62,9 +62,14 @@ class ProcessRun:
     def __init__(self, settings: LoadSettings, config: HarnessConfig, plan: ShardPlan | None,
                  run_dir: Path) -> None:
         self.plan = plan
+        if plan is not None and not settings.recording.is_file():
+            # The master checked its own copy; a worker on another machine may lack it.
+            logger.error("shadow-harness: %s: recording not found on this worker; it replays "
+                         "nothing", settings.recording)
+            plan = None
         # A worker with no plan (it joined after the start) replays nothing, so that nothing
         # is sent twice; its empty feed is simply exhausted.
-        self.feed = RecordingFeed(settings.recording, plan or WHOLE, loop=not settings.once) \
+        self.feed = RecordingFeed(settings.recording, plan, loop=not settings.once) \
             if plan else None
         self.writer = ShardWriter(shard_path(run_dir), config.replay.batch_size)
         self.examples = ExampleSink(examples_path(self.writer.path),
