@@ -185,19 +185,26 @@ def _shift_style(delta: float | None, higher_is_worse: bool = True) -> str:
     return "red" if (delta > 0) == higher_is_worse else "green"
 
 
+def _ms_short(value: float | None) -> str:
+    return f"{value:,.0f}" if numbers.is_number(value) and abs(value) >= 100 else \
+        numbers.ms(value).removesuffix(" ms")
+
+
 def _latency_table(report: ComparisonReport) -> Table:
-    table = Table(title="Latency (A → B)", title_justify="left")
-    for column in ("scope", "side", *STATS):
-        table.add_column(column, justify="left" if column in ("scope", "side") else "right")
+    table = Table(title="Latency in ms (A → B, ratio B/A)", title_justify="left")
+    table.add_column("scope", overflow="fold")
+    table.add_column("side")
+    for stat in STATS:
+        table.add_column(stat, justify="right")
+    shifts = {(s.scope, s.side, s.stat): s for s in report.latency}
     for scope in dict.fromkeys(s.scope for s in report.latency):
         for side in SIDES:
             cells = []
             for stat in STATS:
-                shift = next(s for s in report.latency
-                             if (s.scope, s.side, s.stat) == (scope, side, stat))
-                ratio = f" ({numbers.ratio(shift.ratio)})" if shift.ratio is not None else ""
-                cells.append(Text(f"{numbers.ms(shift.before)} → {numbers.ms(shift.after)}"
-                                  f"{ratio}", style=_shift_style(shift.delta)))
+                shift = shifts[scope, side, stat]
+                ratio = f" ×{shift.ratio:.2f}" if shift.ratio is not None else ""
+                cells.append(Text(f"{_ms_short(shift.before)} → {_ms_short(shift.after)}{ratio}",
+                                  style=_shift_style(shift.delta)))
             table.add_row(scope, side, *cells)
     return table
 
@@ -205,7 +212,8 @@ def _latency_table(report: ComparisonReport) -> Table:
 def _rates_table(report: ComparisonReport) -> Table:
     table = Table(title="Error and parity rates (A → B)", title_justify="left")
     for column in ("scope", "rate", "A", "B", "change"):
-        table.add_column(column, justify="left" if column in ("scope", "rate") else "right")
+        table.add_column(column, justify="left" if column in ("scope", "rate") else "right",
+                         overflow="fold")
     for change in report.rates:
         worse_up = change.what != "parity.rate"
         table.add_row(change.scope, change.what, numbers.percent(change.before),

@@ -85,12 +85,16 @@ class ParityField(_Lenient):
 
 
 class NoiseRow(_Lenient):
+    """One row of the learned-noise table (harness.parity.noise.NoiseField.as_dict)."""
+
     path: str
     graph_rate: float | None = None
     legacy_rate: float | None = None
     ci_low: float | None = None
     ci_high: float | None = None
     is_noise: bool = False
+    rows: int | None = None
+    reason: str | None = None
 
 
 class ParitySummary(_Lenient):
@@ -122,12 +126,23 @@ class CheckRecord(_Lenient):
     limit: Any
     verdict: str
     detail: str | None = None
+    title: str | None = None
+    unit: str | None = None  # count, rate, difference, s, ms, ratio
     legacy: Any = None
     graph: Any = None
-    effect: Any = None
+    effect: Any = None  # a number, or {estimate, low, high} as the gate writes it
     ci_low: float | None = None
     ci_high: float | None = None
     alpha: float | None = None
+    p_value: float | None = None
+
+    @property
+    def interval(self) -> tuple[Any, Any, Any]:
+        """(estimate, low, high) of the effect, whichever way gate.json spells it."""
+        if isinstance(self.effect, dict):
+            return (self.effect.get("estimate"), self.effect.get("low", self.ci_low),
+                    self.effect.get("high", self.ci_high))
+        return self.effect, self.ci_low, self.ci_high
 
 
 class StepRecord(_Lenient):
@@ -148,6 +163,7 @@ class StepRecord(_Lenient):
 class GateRecord(_Lenient):
     steps: list[StepRecord]
     highest_advancing_step: str | None = None
+    notes: list[str] = Field(default_factory=list)
 
 
 def _describe(source: Path, error: ValidationError) -> str:

@@ -47,8 +47,9 @@ def _sanitize(element: ET.Element) -> None:
 
 
 def _check_line(check: CheckRecord) -> str:
-    line = (f"{check.verdict:<10} {check.name}: observed {numbers.plain(check.observed)}, "
-            f"limit {numbers.plain(check.limit)}")
+    line = (f"{check.verdict:<10} {check.name}: observed "
+            f"{numbers.in_unit(check.observed, check.unit)}, limit "
+            f"{numbers.in_unit(check.limit, check.unit)}")
     if check.alpha is not None:
         line += f", alpha {numbers.plain(check.alpha)}"
     return line + (f" — {check.detail}" if check.detail else "")

@@ -58,7 +58,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Cell]], css: str = "",
     )
     body = "".join(f"<tr>{''.join(row)}</tr>" for row in rows)
     klass = f' class="{css}"' if css else ""
-    return f"<table{klass}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # Wrapped so a wide table scrolls on a small screen instead of widening the page.
+    return (f'<div class="scroll"><table{klass}><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def section(anchor: str, title: str, *parts: str) -> str:

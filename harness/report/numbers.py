@@ -57,7 +57,7 @@ def signed_points(value: Any) -> str:
     """A change of a rate, in percentage points."""
     if not is_number(value):
         return MISSING
-    return f"{value * 100:+.2f} pp"
+    return f"{value * 100:+.2f} pt"
 
 
 def interval(low: Any, high: Any, unit: str = "percent") -> str:
@@ -65,6 +65,25 @@ def interval(low: Any, high: Any, unit: str = "percent") -> str:
     if not (is_number(low) and is_number(high)):
         return MISSING
     return f"[{spell(low)}, {spell(high)}]"
+
+
+def seconds(value: Any) -> str:
+    if not is_number(value):
+        return MISSING
+    return f"{value:.3f} s"
+
+
+def in_unit(value: Any, unit: str | None) -> str:
+    """A gate check's value in the check's own unit (gate.json says which)."""
+    spell = {"rate": percent, "difference": signed_points, "s": seconds, "ms": ms,
+             "ratio": ratio, "count": count}.get(unit or "", plain)
+    return spell(value) if is_number(value) else plain(value)
+
+
+def side_unit(unit: str | None) -> str | None:
+    """The unit of a check's legacy and graph values, as the gate's own table has it: a ratio
+    check shows each side's latency in seconds, a difference check each side's rate."""
+    return {"ratio": "s", "difference": "rate"}.get(unit or "", unit)
 
 
 def plain(value: Any) -> str:

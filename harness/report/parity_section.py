@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
+from harness.parity.noise import learn_noise
 from harness.parity.signatures import Signature
 from harness.report import markup as m
 from harness.report import numbers
-from harness.report.evidence import RunEvidence
+from harness.report.evidence import NoiseRow, RunEvidence
 from harness.report.highlight import side_by_side, spell, spell_body
 from harness.report.signatures import Example, example_of, title
 
@@ -135,20 +136,34 @@ def parity(evidence: RunEvidence) -> str:
                      _signatures(evidence.signatures))
 
 
+def _learned_rows(evidence: RunEvidence) -> list[NoiseRow]:
+    """The noise table learned from results.parquet, for a summary.json without one."""
+    frame = evidence.results
+    if not frame["secondary_diff"].notna().any():
+        return []
+    model = learn_noise(frame, critical=evidence.config.parity.critical)
+    return [NoiseRow.model_validate(record) for record in model.records()]
+
+
 def noise(evidence: RunEvidence) -> str:
-    rows = evidence.summary.parity.noise
+    rows, source = evidence.summary.parity.noise, "summary.json"
+    if not rows:
+        rows, source = _learned_rows(evidence), "learned from results.parquet"
     if not rows:
         return m.section("noise", "Learned noise", m.note(
-            "No learned-noise table in summary.json: the run had no second legacy answers "
-            "(--secondary or --noise-sample) or predates noise learning."))
+            "No learned-noise table: the run had no second legacy answers "
+            "(--secondary or --noise-sample)."))
     body = [[
-        m.raw(f"<code>{escape(r.path)}</code>"), m.num(r.graph_rate, numbers.percent),
-        m.num(r.legacy_rate, numbers.percent), m.num(numbers.interval(r.ci_low, r.ci_high)),
+        m.raw(f"<code>{escape(r.path)}</code>"), m.num(r.rows, numbers.count),
+        m.num(r.graph_rate, numbers.percent), m.num(r.legacy_rate, numbers.percent),
+        m.num(numbers.interval(r.ci_low, r.ci_high)),
         m.cell("noise" if r.is_noise else "real difference",
                "verdict-pass" if r.is_noise else "verdict-fail"),
+        m.cell(r.reason or ""),
     ] for r in rows]
     return m.section("noise", "Learned noise", m.note(
         "Per field: how often graph differs from legacy, how often legacy differs from itself, "
-        "and the interval of the difference; a field is noise only when the data say so."),
-        m.table(["path", "graph vs legacy", "legacy vs legacy", "difference, 95 % interval",
-                 "verdict"], body, numeric=(1, 2, 3)))
+        "and the 95 % interval of the difference; a field is noise only when the data say so "
+        f"(table from {source})."),
+        m.table(["path", "pairs", "graph vs legacy", "legacy vs legacy",
+                 "difference, 95 % interval", "verdict", "why"], body, numeric=(1, 2, 3, 4)))

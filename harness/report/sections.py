@@ -164,13 +164,21 @@ def errors(evidence: RunEvidence, rates: Sequence[ErrorRate]) -> str:
 def _check_rows(step: StepRecord) -> list[list[str]]:
     rows = []
     for check in step.checks:
-        effect = numbers.plain(check.effect)
-        if check.ci_low is not None and check.ci_high is not None:
-            effect += f" [{numbers.plain(check.ci_low)}, {numbers.plain(check.ci_high)}]"
+        def spell(value: Any, unit: str | None = check.unit) -> str:
+            return numbers.in_unit(value, unit)
+
+        estimate, low, high = check.interval
+        effect = spell(estimate)
+        if numbers.is_number(low) and numbers.is_number(high):
+            effect += f" [{spell(low)}, {spell(high)}]"
+        name = f"<strong>{escape(check.name)}</strong>"
+        if check.title:
+            name += f'<br><span class="note">{escape(check.title)}</span>'
         rows.append([
-            m.cell(check.name), m.num(check.legacy), m.num(check.graph), m.num(check.observed),
-            m.num(effect), m.num(check.limit), m.num(check.alpha),
-            m.cell(check.verdict, f"verdict-{m.css_token(check.verdict)}"),
+            m.raw(name), m.num(spell(check.legacy, numbers.side_unit(check.unit))),
+            m.num(spell(check.graph, numbers.side_unit(check.unit))),
+            m.num(spell(check.observed)), m.num(effect), m.num(spell(check.limit)),
+            m.num(check.alpha), m.cell(check.verdict, f"verdict-{m.css_token(check.verdict)}"),
             m.cell(check.detail or ""),
         ])
     return rows
@@ -180,7 +188,7 @@ def gate_checks(evidence: RunEvidence) -> str:
     gate = evidence.gate
     if gate is None:
         return m.section("gate", "Gate checks", m.note("gate.json is absent."))
-    parts = []
+    parts = [m.note(note) for note in gate.notes]
     for step in gate.steps:
         token = m.css_token(step.decision)
         parts.append(f'<h3 id="step-{escape(step.name)}">{escape(step.name)} · '

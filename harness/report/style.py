@@ -54,6 +54,7 @@ p.note, .note { color: var(--muted); font-size: 0.88rem; }
   padding: 0.45rem 0.8rem; min-width: 9rem; }
 .card .label { display: block; font-size: 0.78rem; color: var(--muted); }
 .card .value { font-size: 1.25rem; font-weight: 600; }
+.scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin: 0.4rem 0 0.8rem; font-size: 0.88rem; }
 th, td { border-bottom: 1px solid var(--line); padding: 0.28rem 0.5rem; text-align: left;
   vertical-align: top; }
@@ -94,6 +95,7 @@ footer { margin-top: 2.5rem; color: var(--muted); font-size: 0.8rem;
   body { max-width: none; padding: 0; }
   nav.toc { display: none; }
   pre { max-height: none; overflow: visible; }
+  .scroll { overflow: visible; }
   section { break-before: auto; }
   h2, h3 { break-after: avoid; }
   tr, .banner, figure, article.signature { break-inside: avoid; }

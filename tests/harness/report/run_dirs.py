@@ -64,14 +64,20 @@ def gate_dict(steps: int = 6, decisions: tuple[str, ...] = DECISIONS) -> dict[st
             "name": name, "graph_percentage": [10, 25, 50, 75, 90, 100][k % 6],
             "decision": decision,
             "checks": [
-                {"name": "sample size", "observed": 2000, "limit": 100 * (k + 1),
-                 "verdict": "pass" if decision != "HOLD" else "hold",
-                 "detail": "enough paired requests"},
-                {"name": "graph mean UCB", "observed": 2210.5, "limit": 2500.0,
-                 "verdict": "pass", "detail": "bootstrap upper bound", "legacy": 3201.2,
-                 "graph": 2199.9, "effect": 0.69, "ci_low": 0.67, "ci_high": 0.71,
+                {"name": "sample_size", "title": "enough requests", "unit": "count",
+                 "observed": 2000, "limit": 100 * (k + 1),
+                 "verdict": "pass" if decision != "HOLD" else "inconclusive",
+                 "detail": "enough paired requests", "effect": {"estimate": 2000}},
+                {"name": "sla_mean", "title": "graph mean under the step SLA", "unit": "s",
+                 "observed": 2.2105, "limit": 2.5, "verdict": "pass", "legacy": 3.2012,
+                 "graph": 2.2105, "effect": {"estimate": 2.2105, "low": 2.19, "high": 2.23},
+                 "alpha": 0.05, "detail": "bootstrap upper bound"},
+                # The flat spelling of an effect, as older gate.json files have it.
+                {"name": "slowdown", "observed": 0.69, "limit": 1.2, "unit": "ratio",
+                 "verdict": "pass", "detail": "median of graph/legacy", "legacy": 3.2,
+                 "graph": 2.2, "effect": 0.69, "ci_low": 0.67, "ci_high": 0.71,
                  "alpha": 0.0125},
-                {"name": "parity | critical paths", "observed": 0, "limit": 0,
+                {"name": "critical", "observed": 0, "limit": 0,
                  "verdict": "fail" if decision == "ROLLBACK" else "pass", "detail": None},
             ],
             "reasons": ([] if decision == "ADVANCE" else
@@ -80,7 +86,8 @@ def gate_dict(steps: int = 6, decisions: tuple[str, ...] = DECISIONS) -> dict[st
             **({"needs_more_requests": 3000 * (k + 1)} if decision == "HOLD" else {}),
         })
     advancing = [s["name"] for s in out if s["decision"] == "ADVANCE"]
-    return {"steps": out, "highest_advancing_step": advancing[-1] if advancing else None}
+    return {"steps": out, "highest_advancing_step": advancing[-1] if advancing else None,
+            "notes": ["a gate note with <markup>"]}
 
 
 def build_run_dir(
@@ -94,10 +101,13 @@ def build_run_dir(
     noise_rows: bool = True,
     examples_per_signature: int = 3,
     graph_down: bool = False,
+    noise_sample: bool = False,
 ) -> Path:
     """Write a complete RUN_DIR of ``n`` rows with planted mismatches every ``mismatch_every``
     rows (cycling through ``planted``) and return it. ``graph_down``: every graph request is
-    refused, so the graph side has no latency at all and nothing is compared."""
+    refused, so the graph side has no latency at all and nothing is compared. ``noise_sample``:
+    every compared pair has a second legacy answer that differs in ``workflow_id`` only (and the
+    graph always differs there too), so that path is learnable noise."""
     rng = np.random.default_rng(seed)
     run_dir.mkdir(parents=True, exist_ok=True)
     t0 = 1_754_200_000.0
@@ -147,13 +157,15 @@ def build_run_dir(
                     verdict = "mismatch"
                     mismatches = [{"path": mismatch.path, "kind": kind, "layer": layer}]
                     _example(sink, row, request_body, mismatch)
-                elif i % 13 == 0:
+                elif i % 13 == 0 or noise_sample:
                     verdict = "noise_only"
                 row.update(verdict=verdict, layer=mismatches[0]["layer"] if mismatches else None,
                            mismatch_count=len(mismatches),
                            mismatches=orjson.dumps(mismatches).decode(),
                            noise=orjson.dumps(["workflow_id"] if verdict == "noise_only"
-                                              else []).decode())
+                                              or noise_sample else []).decode())
+                if noise_sample:
+                    row["secondary_diff"] = '["workflow_id"]'
             writer.add(row)
     run = {
         "command": "replay", "run_id": run_dir.name, "finished": True,

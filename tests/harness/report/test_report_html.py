@@ -105,6 +105,14 @@ def test_gate_check_table_has_every_check_of_every_step(page: str,
     assert rows == sum(len(step["checks"]) for step in gate["steps"])
 
 
+def test_check_values_are_spelled_in_their_unit(page: str) -> None:
+    section = _section(page, "gate")
+    assert "2.211 s [2.190 s, 2.230 s]" in section  # effect as {estimate, low, high}
+    assert "0.690× [0.670×, 0.710×]" in section  # effect with flat ci_low/ci_high
+    assert "3.200 s" in section  # a ratio check's sides are latencies
+    assert "a gate note with &lt;markup&gt;" in section
+
+
 def test_what_ran_lists_targets_recording_versions_and_skipped_lines(page: str) -> None:
     section = _section(page, "run")
     for needle in ("http://127.0.0.1:1", "recordings/sample.jsonl.gz", "pandas",
@@ -149,6 +157,17 @@ def test_older_run_dirs_without_optional_keys_render(make_run_dir) -> None:
     assert 'data-key="parity.layers.protocol"' not in html  # not claimed to be summary's
     assert "protocol layer" in html  # but counted from the rows
     assert "the plan&#x27;s defaults" in html
+
+
+def test_noise_is_learned_from_the_results_when_summary_has_no_table(make_run_dir) -> None:
+    evidence = load_evidence(make_run_dir(n=400, noise_rows=False, noise_sample=True))
+    assert evidence.summary.parity.noise == []
+    html = noise(evidence)
+    assert "learned from results.parquet" in html
+    rows = {path: verdict for path, verdict in re.findall(
+        r"<code>([^<]+)</code></td>.*?verdict-\w+\">([^<]+)</td>", html)}
+    assert rows["workflow_id"] == "noise"
+    assert rows["domain_analysis.label"] == "real difference"
 
 
 def test_a_missing_required_key_names_the_file_and_the_key(make_run_dir) -> None:

@@ -43,7 +43,7 @@ def test_not_a_run_dir(tmp_path: Path) -> None:
     with pytest.raises(ReportInputError, match="not a directory"):
         load_evidence(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ReportInputError, match="summary.json"):
+    with pytest.raises(ReportInputError, match=r"summary\.json"):
         load_evidence(tmp_path / "empty")
 
 
