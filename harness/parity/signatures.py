@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ class Signature:
     smallest_body_size: int | None
     example: dict[str, Any] | None = field(default=None, repr=False)  # mismatches.jsonl line
     example_mismatch: dict[str, Any] | None = None  # the item of this signature in it
+    detailed: bool = False  # as returned by show_signature: to_dict() carries the pair
 
     @property
     def id(self) -> str:
@@ -66,8 +67,10 @@ class Signature:
     def rate(self) -> float:
         return self.rows / self.compared if self.compared else 0.0
 
-    def to_dict(self, full: bool = False) -> dict[str, Any]:
-        """JSON for ``mismatches --json``; ``full`` adds the whole example pair."""
+    def to_dict(self, full: bool | None = None) -> dict[str, Any]:
+        """JSON for ``mismatches --json``; ``full`` (default: ``detailed``) adds the whole
+        example pair."""
+        full = self.detailed if full is None else full
         out: dict[str, Any] = {
             "id": self.id, "endpoint": self.key.endpoint, "path": self.key.path,
             "kind": self.key.kind, "layer": self.key.layer, "count": self.rows,
@@ -180,10 +183,10 @@ def show_signature(run_dir: Path, which: str) -> Signature:
     """One signature by its number in the listing (``3``) or its id (or an id prefix)."""
     found = list_signatures(run_dir)
     if which.isdigit() and 1 <= int(which) <= len(found) and len(which) < 8:
-        return found[int(which) - 1]
+        return replace(found[int(which) - 1], detailed=True)
     matches = [s for s in found if s.id.startswith(which.lower())] if which else []
     if len(matches) == 1:
-        return matches[0]
+        return replace(matches[0], detailed=True)
     known = ", ".join(f"{i}={s.id}" for i, s in enumerate(found[:20], start=1)) or "none"
     problem = "is ambiguous" if matches else "is not a signature of this run"
     raise ValueError(f"{run_dir}: --show {which!r} {problem} (known: {known})")
@@ -195,21 +198,43 @@ def _short(value: Any, width: int = 40) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _values(item: dict[str, Any]) -> tuple[Any, Any]:
+    """Both values for display; an absent side says so instead of showing null."""
+    legacy, graph = item.get("legacy"), item.get("graph")
+    if item.get("kind") == "missing":
+        graph = _ABSENT
+    elif item.get("kind") == "extra":
+        legacy = _ABSENT
+    return legacy, graph
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "(absent)"
+
+
+_ABSENT = _Absent()
+
+
+def _shown(value: Any, width: int = 40) -> str:
+    return repr(value) if value is _ABSENT else _short(value, width)
+
+
 def render_signatures(found: list[Signature]) -> Text:
-    """The listing: one line per signature with both values of its smallest example."""
+    """The listing, two lines per signature (fits 80 columns): what and how often, then where
+    with both values of its smallest example."""
     if not found:
         return Text("no mismatches: every compared pair is at parity")
-    lines = [f"{'#':>3}  {'id':8}  {'layer':8}  {'endpoint':14}  {'kind':16}  {'count':>6}  "
-             f"{'rate':>7}  path / legacy → graph"]
+    lines = [f"{'#':>3}  {'id':8}  {'layer':8}  {'kind':15}  {'pairs':>6}  {'rate':>7}  endpoint",
+             f"{'':>5}path: legacy → graph (smallest example)"]
     for number, sig in enumerate(found, start=1):
-        lines.append(
-            f"{number:>3}  {sig.id:8}  {sig.key.layer:8}  {sig.key.endpoint[:14]:14}  "
-            f"{sig.key.kind[:16]:16}  {sig.rows:>6}  {sig.rate:>7.2%}  {sig.key.path or '$'}"
-        )
+        lines.append(f"{number:>3}  {sig.id:8}  {sig.key.layer:8}  {sig.key.kind[:15]:15}  "
+                     f"{sig.rows:>6}  {sig.rate:>7.2%}  {sig.key.endpoint or '-'}")
+        where = f"{'':>5}{sig.key.path or '$'}"
         if sig.example_mismatch is not None:
-            item = sig.example_mismatch
-            lines.append(f"{'':>5}{'':8}  e.g. {sig.example.get('id') if sig.example else ''}: "
-                         f"{_short(item.get('legacy'))} → {_short(item.get('graph'))}")
+            legacy, graph = _values(sig.example_mismatch)
+            where += f": {_shown(legacy, 30)} → {_shown(graph, 30)}"
+        lines.append(where)
     return Text("\n".join(lines))
 
 
@@ -248,8 +273,11 @@ def render_signature(sig: Signature) -> Text:
         f"{_short(body, 200)}",
         f"  at {item.get('path') or '$'}",
     ]
-    left = json.dumps(item.get("legacy"), ensure_ascii=False, indent=2).splitlines()
-    right = json.dumps(item.get("graph"), ensure_ascii=False, indent=2).splitlines()
+    legacy_value, graph_value = _values(item)
+    left, right = (
+        [repr(v)] if v is _ABSENT else json.dumps(v, ensure_ascii=False, indent=2).splitlines()
+        for v in (legacy_value, graph_value)
+    )
     width = max(10, min(60, max(len(s) for s in left)))
     lines.append(f"  {'legacy':<{width}} | graph")
     for i in range(max(len(left), len(right))):

@@ -105,12 +105,16 @@ def test_show_by_number_or_id_and_render_both_values(run_dir: Path) -> None:
     listing = list_signatures(run_dir)
     by_number = show_signature(run_dir, "1")
     assert by_number == show_signature(run_dir, listing[0].id[:5])
+    assert by_number.key == listing[0].key
     text = render_signature(by_number).plain
     assert "0.6310" in text and "0.1" in text and "req-37" in text
     assert '"score": "0.6310"' in text  # the whole legacy answer, exactly as sent
     table = render_signatures(listing).plain
     assert listing[0].id in table and "search_results.results[*].score" in table
+    assert "status: completed → (absent)" in table
     assert orjson.dumps([s.to_dict() for s in listing])  # --json output is JSON-able
+    assert "pair" not in listing[0].to_dict()
+    assert by_number.to_dict()["pair"]["id"] == "req-37"
     with pytest.raises(ValueError, match="not a signature of this run"):
         show_signature(run_dir, "ffffffff")
 
