@@ -95,6 +95,8 @@ class Check:
     alpha_rollback: float | None = None
     p_value: float | None = None
     needs_requests: int | None = None
+    method: str = ""
+    """How it was measured; shown in full output, left out of one-line reasons."""
 
     @property
     def decision(self) -> DecisionName | None:
@@ -112,7 +114,7 @@ class Check:
             "observed": _finite(self.observed),
             "limit": _finite(self.limit),
             "verdict": str(self.verdict),
-            "detail": self.detail,
+            "detail": f"{self.detail}; {self.method}" if self.method else self.detail,
             "legacy": _finite(self.legacy),
             "graph": _finite(self.graph),
             "effect": {"estimate": _finite(self.observed), "low": _finite(self.low),

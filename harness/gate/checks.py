@@ -10,8 +10,8 @@ check                     role   on fail    source
 evidence                  fact   INVALID    pairing, ids, NaN latencies, an unfinished run
 sample_size               claim  HOLD       the step's minimum and the statistical minima
 errors                    claim  HOLD       Wilson bound of the graph error rate vs the step
-error_increase            guard  ROLLBACK   exact McNemar on discordant pairs, plus a margin
 trigger_errors            guard  ROLLBACK   the phase's error trigger (phase 1: 5 %)
+error_increase            guard  ROLLBACK   exact McNemar on discordant pairs, plus a margin
 sla_mean                  claim  HOLD/RB    bootstrap bound of the graph mean vs the step SLA
 trigger_mean              guard  ROLLBACK   the phase's mean trigger (3.5 s, 3.0 s)
 slowdown                  claim  ROLLBACK   median of log(graph/legacy) per pair vs 1.2
@@ -258,13 +258,13 @@ def step_items(evidence: Evidence, step: Step, trigger: PhaseTrigger, gate: Gate
         "errors", "graph error rate under the step limit", graph_errors, n,
         step.max_error_rate, Role.CLAIM, "HOLD",
         f"{graph_errors} of {n} pairs failed on the graph (timeouts included)", legacy_rate))
-    items.append(error_increase(evidence, gate.max_error_increase))
     if trigger.max_error_rate is not None:
         items.append(rate_measurement(
             "trigger_errors", f"phase {step.phase} trigger: errors over "
             f"{_pct(trigger.max_error_rate)}", graph_errors, n, trigger.max_error_rate,
             Role.GUARD, "ROLLBACK", "rollback trigger of the plan, fires on a clear excess",
             legacy_rate))
+    items.append(error_increase(evidence, gate.max_error_increase))
     sla_detail = ("phase 3: any clear SLA violation is a rollback" if trigger.sla_violation
                   else "a clear miss holds the step (the plan's controller)")
     items.append(mean_measurement("sla_mean", "graph mean under the step SLA", evidence,

@@ -68,7 +68,7 @@ def judge(items: Sequence[Check | Measurement], alpha: float,
             _detail(item, verdict, low, high), item.unit, observed=item.estimate,
             limit=item.limit, legacy=item.legacy, graph=item.graph, low=low, high=high,
             alpha=claim_alpha, alpha_rollback=harm.alpha, p_value=harm.p_value,
-            needs_requests=needs,
+            needs_requests=needs, method=item.detail,
         ))
     return checks
 
@@ -84,14 +84,12 @@ def _detail(item: Measurement, verdict: CheckVerdict, low: float, high: float) -
     fmt = item.unit
     est, lim = format_value(item.estimate, fmt), format_value(item.limit, fmt)
     if verdict is CheckVerdict.FAIL:
-        head = f"{est} is clearly over {lim} (lower bound {format_value(low, fmt)})"
-    elif verdict is CheckVerdict.PASS and item.role is Role.CLAIM:
-        head = f"{est}, upper bound {format_value(high, fmt)} under {lim}"
-    elif verdict is CheckVerdict.PASS:
-        head = f"{est}, not clearly over {lim} (lower bound {format_value(low, fmt)})"
-    else:
-        head = f"{est} could still be over {lim} (upper bound {format_value(high, fmt)})"
-    return f"{head}; {item.detail}" if item.detail else head
+        return f"{est} is clearly over {lim} (lower bound {format_value(low, fmt)})"
+    if verdict is CheckVerdict.PASS and item.role is Role.CLAIM:
+        return f"{est}, upper bound {format_value(high, fmt)} under {lim}"
+    if verdict is CheckVerdict.PASS:
+        return f"{est}, not clearly over {lim} (lower bound {format_value(low, fmt)})"
+    return f"{est} could still be over {lim} (upper bound {format_value(high, fmt)})"
 
 
 def decide(checks: Sequence[Check]) -> tuple[DecisionName, list[str], int | None]:
@@ -99,7 +97,7 @@ def decide(checks: Sequence[Check]) -> tuple[DecisionName, list[str], int | None
     requests would settle it (None when more requests alone cannot)."""
     blocking = [c for c in checks if c.decision is not None]
     decision = worst(c.decision for c in blocking)  # type: ignore[misc]
-    ordered = sorted(blocking, key=lambda c: -SEVERITY[c.decision])  # type: ignore[index]
+    ordered = sorted(blocking, key=_precedence)
     reasons = [_reason(c) for c in ordered]
     needs: int | None = None
     if decision == "HOLD":
@@ -113,6 +111,13 @@ def decide(checks: Sequence[Check]) -> tuple[DecisionName, list[str], int | None
             needs = max(c.needs_requests or 0 for c in holds)
             reasons.append(f"needs about {needs} more requests")
     return decision, reasons, needs
+
+
+def _precedence(check: Check) -> tuple[int, int]:
+    """Worst decision first; within one, a plain fact (a critical-path mismatch, a short
+    sample) before the plan's triggers, and those before the other statistical findings."""
+    rank = 0 if check.alpha_rollback is None else 1 if check.name.startswith("trigger") else 2
+    return -SEVERITY[check.decision], rank  # type: ignore[index]
 
 
 def _reason(check: Check) -> str:

@@ -50,17 +50,18 @@ def step_table(step: StepReport) -> Table:
     for column, justify in (("check", "left"), ("legacy", "right"), ("graph", "right"),
                             ("effect [low, high]", "right"), ("limit", "right"),
                             ("verdict", "left"), ("alpha up/low", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_column(Text(column), justify=justify)  # type: ignore[arg-type]
     for check in step.checks:
         side = _side_unit(check)
+        # Text cells, never markup: a value like "[low, high]" must print as written.
         table.add_row(
-            check.name,
-            format_value(check.legacy, side),
-            format_value(check.graph, side),
-            _effect(check),
-            format_value(check.limit, check.unit),
+            Text(check.name),
+            Text(format_value(check.legacy, side)),
+            Text(format_value(check.graph, side)),
+            Text(_effect(check)),
+            Text(format_value(check.limit, check.unit)),
             Text(str(check.verdict), style=VERDICT_STYLE[check.verdict]),
-            _alphas(check),
+            Text(_alphas(check)),
         )
     return table
 
