@@ -412,3 +412,28 @@ def scaled_n(n: int, margin_now: float, margin_needed: float) -> int | None:
     if margin_now <= margin_needed:
         return n
     return math.ceil(n * (margin_now / margin_needed) ** 2)
+
+
+__all__ = [
+    "HolmStep",
+    "Interval",
+    "PairedDraws",
+    "draws_p",
+    "holm",
+    "mcnemar_exact",
+    "median_bound",
+    "median_interval",
+    "newcombe_diff_ci",
+    "newcombe_paired_diff_ci",
+    "order_bound",
+    "order_statistic_n",
+    "paired_bootstrap",
+    "rate_bound_n",
+    "scaled_n",
+    "score_test_p",
+    "sign_test_p",
+    "wilson_interval",
+    "wilson_lower",
+    "wilson_upper",
+    "zero_failure_n",
+]
