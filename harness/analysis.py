@@ -48,7 +48,9 @@ def _latency(values: pd.Series) -> dict[str, float | None]:
 
 
 def _side(frame: pd.DataFrame, side: str) -> dict[str, Any]:
-    sent = frame[frame["outcome"] != "skipped"]
+    # A side counts where it was sent: single-path load tests leave the other side empty.
+    sent = frame[(frame["outcome"] != "skipped")
+                 & (frame[f"{side}_latency_ms"].notna() | frame[f"{side}_error"].notna())]
     errors = sent[f"{side}_error"].notna()
     n, k = len(sent), int(errors.sum())
     ci = wilson_interval(k, n) if n else None

@@ -21,6 +21,9 @@ from pydantic import (
 )
 
 DEFAULT_CONFIG = Path("harness.toml")
+PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "harness.toml"
+"""The project's own harness.toml: the parity rules of the bundled services live there, so a
+run started from another directory still knows their volatile fields."""
 
 Phase = Literal[1, 2, 3]
 
@@ -281,12 +284,21 @@ def parse_config(data: dict, source: str = "<config>") -> HarnessConfig:
         raise ConfigError(_describe(source, exc)) from None
 
 
+def default_config_path() -> Path | None:
+    """``harness.toml`` in the working directory, else the project's own, else None."""
+    for candidate in (DEFAULT_CONFIG, PROJECT_CONFIG):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def load_config(path: Path | None = None) -> HarnessConfig:
-    """Load ``path``, or ``harness.toml`` in the working directory, or the plan's defaults."""
+    """Load ``path``, or the default config file (see :func:`default_config_path`), or the
+    plan's defaults when there is none."""
     if path is None:
-        if not DEFAULT_CONFIG.is_file():
+        path = default_config_path()
+        if path is None:
             return HarnessConfig()
-        path = DEFAULT_CONFIG
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

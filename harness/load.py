@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.config import DEFAULT_CONFIG, HarnessConfig, load_config
+from harness.config import HarnessConfig, default_config_path, load_config
 from harness.recording import BUNDLED_RECORDING, Recording
 from harness.rundir import RUN_JSON, create_run_dir, read_run, write_json
 
@@ -186,8 +186,8 @@ def _targets(legacy: str | None, graph: str | None, profile: str,
 def _config(config: Path | HarnessConfig | None) -> tuple[HarnessConfig, Path | None]:
     if isinstance(config, HarnessConfig):
         raise LoadError("config: give the harness.toml path; the Locust processes read it")
-    if config is None and DEFAULT_CONFIG.is_file():
-        config = DEFAULT_CONFIG
+    if config is None:
+        config = default_config_path()
     loaded = load_config(config)
     return loaded, (Path(config).resolve() if config is not None else None)
 

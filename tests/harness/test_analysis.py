@@ -104,3 +104,13 @@ def test_write_summary_recomputes_from_parquet(tmp_path) -> None:
     assert on_disk == orjson.loads(orjson.dumps(summary))
     assert on_disk["endpoints"]["search"]["requests"]["total"] == 3
     assert on_disk["endpoints"]["workflow"]["requests"]["total"] == 4
+
+
+def test_a_side_that_was_never_sent_has_no_requests() -> None:
+    rows = [_row(i, outcome="compared", verdict=None) for i in range(4)]
+    for row in rows:
+        row.update(graph_status=None, graph_latency_ms=None, graph_intended_latency_ms=None)
+    summary = summarize(pd.DataFrame(rows, columns=COLUMNS))
+    assert summary["legacy"]["requests"] == 4
+    assert summary["graph"]["requests"] == 0
+    assert summary["graph"]["error_rate"] is None

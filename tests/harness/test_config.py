@@ -54,3 +54,10 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
 def test_unknown_step_lists_the_known_ones() -> None:
     with pytest.raises(KeyError, match="day-8"):
         HarnessConfig().schedule.step("day-99")
+
+
+def test_without_a_local_file_the_projects_own_is_used(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    loaded = load_config()
+    assert loaded.parity == load_config(ROOT / "harness.toml").parity
+    assert loaded.parity.volatile, "the bundled services' volatile fields must be known"
