@@ -94,7 +94,6 @@ def _print_overview(run_dir: Path) -> None:
 
 def _gate_exit(run_dir: Path, step: str | None) -> int:
     from harness.gate import exit_code
-
     from harness.pipeline import run_gate
 
     report = run_gate(run_dir, _config_for(run_dir, None), step=step)
@@ -264,7 +263,6 @@ def gate(
     """Decide each schedule step from the run's evidence: ADVANCE (0), HOLD (2),
     ROLLBACK (3), INVALID (4)."""
     from harness.gate import exit_code, render_gate
-
     from harness.pipeline import run_gate
 
     _require_run_dir(run_dir)
@@ -364,6 +362,8 @@ def load(
     workers: Annotated[int, typer.Option(min=0, help="Distributed: worker processes.")] = 0,
     recording: Annotated[Path | None, typer.Option(help="Recording to replay.")] = None,
     step: Annotated[str, typer.Option(help="Step whose decision is the exit code.")] = "day-8",
+    once: Annotated[bool, typer.Option(help="Replay the recording exactly once, then stop.")
+                    ] = False,
     config: ConfigOpt = None,
     out: Annotated[Path | None, typer.Option(help="RUN_DIR (default reports/<run-id>).")] = None,
 ) -> None:
@@ -376,7 +376,7 @@ def load(
     with _bad_input():
         code = run_load(users=users, spawn_rate=spawn_rate, run_time=run_time, workers=workers,
                         out=out, profile=profile, legacy=legacy, graph=graph,
-                        recording=recording, step=step, config=config)
+                        recording=recording, step=step, config=config, once=once)
     raise typer.Exit(code)
 
 
