@@ -1,4 +1,5 @@
-"""The two services, really running on loopback, answer every generated request alike.
+"""The two services, really running on loopback, answer every request alike: the bundled
+sample recording and a few hundred generated requests (every endpoint, bad input too).
 
 Both run the ``fast`` profile with injected faults off (``SHADOW_FAULTS=0``, set by the
 session fixtures). Bodies are compared after removing the volatile paths listed in
@@ -118,10 +119,15 @@ async def answers(base: str, requests: list[tuple[str, str, bytes]]
         return await asyncio.gather(*(one(*r) for r in requests))
 
 
-@pytest.mark.slow
-def test_legacy_and_graph_answer_every_generated_request_alike(legacy_url: str,
-                                                               graph_url: str) -> None:
-    requests = generated(400)
+def recorded(limit: int) -> list[tuple[str, str, bytes]]:
+    from harness.recording import Recording
+
+    sample = ROOT / "recordings" / "sample.jsonl.gz"
+    return [(r.method, r.path, r.body_bytes) for r in Recording(sample, limit=limit)]
+
+
+def compare(requests: list[tuple[str, str, bytes]], legacy_url: str, graph_url: str
+            ) -> tuple[list[tuple], set[int]]:
     legacy = asyncio.run(answers(legacy_url, requests))
     graph = asyncio.run(answers(graph_url, requests))
     paths = volatile_paths()
@@ -135,5 +141,22 @@ def test_legacy_and_graph_answer_every_generated_request_alike(legacy_url: str,
         same_raw = mask.sub(rb'"\1": null', lb) == mask.sub(rb'"\1": null', gb)
         if ls != gs or not same_parsed or not same_raw:
             differences.append((method, path, body[:200], ls, gs, lb[:400], gb[:400]))
+    return differences, statuses
+
+
+@pytest.mark.slow
+def test_legacy_and_graph_answer_every_generated_request_alike(legacy_url: str,
+                                                               graph_url: str) -> None:
+    differences, statuses = compare(generated(400), legacy_url, graph_url)
     assert differences == []
     assert statuses == {200, 400, 404, 405, 413, 422}  # every kind of answer was compared
+
+
+@pytest.mark.slow
+def test_legacy_and_graph_answer_the_sample_recording_alike(legacy_url: str,
+                                                            graph_url: str) -> None:
+    requests = recorded(600)
+    differences, statuses = compare(requests, legacy_url, graph_url)
+    assert len(requests) == 600
+    assert differences == []
+    assert 200 in statuses
