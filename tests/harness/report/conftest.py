@@ -23,9 +23,10 @@ def make_run_dir(tmp_path: Path) -> MakeRunDir:
     return make
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shared_run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One RUN_DIR for the read-only tests of a module (building one takes about a second)."""
+    """One RUN_DIR for the read-only tests (building one takes about a second). Tests that
+    write reports into it only ever write the same files from the same inputs."""
     return build_run_dir(tmp_path_factory.mktemp("shared") / "run-shared")
 
 
