@@ -2,7 +2,7 @@
 
 The rate itself is summary.json's (the number other tools read); the interval is summary.json's
 when it has one, else a 95 % Wilson interval over results.parquet, counted as the gate counts:
-a side's error among all rows that were not skipped.
+a side's errors among the rows where that side was sent.
 """
 
 from __future__ import annotations
@@ -30,8 +30,11 @@ class ErrorRate:
 
 
 def _counts(frame: pd.DataFrame, side: str) -> tuple[int, int]:
-    sent = frame.loc[frame["outcome"] != "skipped"]
-    return int(sent[f"{side}_error"].notna().sum()), len(sent)
+    # A side counts where it was sent (as the analysis counts it): a single-path load test
+    # leaves the other side's columns empty.
+    errors = frame[f"{side}_error"].notna()
+    sent = (frame["outcome"] != "skipped") & (frame[f"{side}_latency_ms"].notna() | errors)
+    return int((errors & sent).sum()), int(sent.sum())
 
 
 def _rate(scope: str, side: str, section: SectionSummary, frame: pd.DataFrame) -> ErrorRate:

@@ -84,3 +84,14 @@ def test_step_slas_come_from_the_runs_config(make_run_dir) -> None:
                                              "min_requests": 10, "sla_s": 1.5, "phase": 1}]}}
     (run_dir / "run.json").write_bytes(orjson.dumps(run))
     assert load_evidence(run_dir).sla_ms == [1500.0, 3000.0]
+
+
+def test_fallback_error_counts_agree_with_the_analysis(make_run_dir) -> None:
+    from harness.report.error_rates import error_rates
+
+    run_dir = make_run_dir(n=400, graph_down=True)
+    summary = orjson.loads((run_dir / "summary.json").read_bytes())
+    rates = {(r.scope, r.side): r for r in error_rates(load_evidence(run_dir))}
+    for side in ("legacy", "graph"):
+        assert rates["overall", side].errors == summary[side]["errors"]
+        assert rates["overall", side].sent == summary[side]["requests"]
