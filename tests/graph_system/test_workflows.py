@@ -151,7 +151,7 @@ def test_seed_profile_meets_the_plan_by_construction() -> None:
     search_worst = max(worst(s) for s in ("vector_search", "graph_search", "keyword_search"))
     slowest = (worst("domain_intelligence") + worst("knowledge_extraction") + search_worst
                + worst("fusion"))
-    assert slowest < 2.8  # no request past 3.0 s, with room for the event loop
+    assert slowest < 2.55  # no request past 3.0 s, with room for a busy event loop
     assert worst("domain_intelligence") < seed.budgets.domain_warn_s
     assert worst("domain_intelligence") + worst("knowledge_extraction") < (
         seed.budgets.after_extraction_abort_s)
