@@ -107,6 +107,8 @@ def demo(
     profile: ProfileOpt = "seed",
     out: Annotated[Path | None, typer.Option(help="RUN_DIR (default reports/<run-id>).")] = None,
     recording: Annotated[Path, typer.Option(help="Recording to replay.")] = BUNDLED_RECORDING,
+    noise_sample: Annotated[int, typer.Option(
+        min=0, help="Ask legacy twice for the first N requests, to learn noise.")] = 200,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -119,7 +121,8 @@ def demo(
     with _bad_input():
         run_dir = run_demo(requests=requests, concurrency=concurrency, profile=profile,
                            out=out, recording=recording, config=_config_for(None, config),
-                           progress=None if not as_json else False)
+                           progress=None if not as_json else False,
+                           noise_sample=noise_sample)
     if as_json:
         from harness.rundir import GATE_JSON, SUMMARY_JSON, read_json
 

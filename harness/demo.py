@@ -21,9 +21,11 @@ def run_demo(
     recording: Path | None = None,
     config: HarnessConfig | None = None,
     progress: bool | None = None,
+    noise_sample: int = 200,
 ) -> Path:
     """Replay ``requests`` recorded requests against freshly started services; returns
-    the complete RUN_DIR."""
+    the complete RUN_DIR. Legacy is asked twice for the first ``noise_sample`` requests, so
+    the report can show which fields differ by themselves."""
     recording = Path(recording or BUNDLED_RECORDING)
     if not recording.is_file():
         raise FileNotFoundError(f"{recording}: recording not found")
@@ -36,7 +38,8 @@ def run_demo(
             recording,
             Targets(services["legacy"].url, services["graph"].url),
             config,
-            ReplayOptions(concurrency=concurrency, limit=requests, progress=progress),
+            ReplayOptions(concurrency=concurrency, limit=requests, progress=progress,
+                          noise_sample=min(noise_sample, requests)),
             command="demo",
             extra={"profile": profile},
         )
