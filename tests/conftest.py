@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from harness.services import Service, start_service
+
+# Never a wall-clock assertion: the machines are shared and noisy, so hypothesis's per-example
+# deadline would fail tests on load, not on behaviour.
+settings.register_profile("shadow", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shadow")
 
 # Injected 5xx faults are off for the shared fixtures: tests that need faults start their own.
 NO_FAULTS = {"SHADOW_FAULTS": "0"}
