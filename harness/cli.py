@@ -241,8 +241,15 @@ def replay(
     raise typer.Exit(_gate_exit(run_dir, step))
 
 
-@app.command(epilog="Example: shadow-harness analyze reports/latest --json")
-def analyze(run_dir: RunDir, as_json: JsonOpt = False) -> None:
+@app.command(epilog="Example: shadow-harness analyze reports/latest --json\n"
+             "         shadow-harness analyze reports/latest --learn-noise harness.toml")
+def analyze(
+    run_dir: RunDir,
+    learn_noise: Annotated[Path | None, typer.Option(
+        "--learn-noise", help="Save the fields the run learned to be noise into this "
+        "harness.toml as [[parity.learned]] (needs --noise-sample or --secondary).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """Recompute summary.json from results.parquet (and run.json)."""
     from harness.analysis import write_summary
     from harness.overview import render_overview
@@ -250,10 +257,25 @@ def analyze(run_dir: RunDir, as_json: JsonOpt = False) -> None:
     _require_run_dir(run_dir)
     with _bad_input():
         summary = write_summary(run_dir)
+        if learn_noise is not None:
+            _save_noise(run_dir, learn_noise)
     if as_json:
         _echo_json(summary)
     else:
         _console().print(render_overview(summary, None, str(run_dir)))
+
+
+def _save_noise(run_dir: Path, config_path: Path) -> None:
+    from harness.parity import learn_noise_from_run, save_learned
+
+    rules = _config_for(run_dir, None).parity
+    model = learn_noise_from_run(run_dir, rules)
+    if not model.fields:
+        raise ValueError(f"{run_dir}: no pairs with a second legacy answer to learn noise "
+                         "from (replay with --noise-sample N or --secondary URL)")
+    save_learned(model, config_path)
+    typer.echo(f"learned noise: {', '.join(model.noisy_paths) or 'no path'} -> {config_path}",
+               err=True)
 
 
 @app.command(epilog="Example: shadow-harness gate reports/latest --step day-9 --json")

@@ -89,3 +89,35 @@ def test_serve_rejects_an_unknown_kind() -> None:
     result = runner.invoke(app, ["serve", "database"])
     assert result.exit_code == 64
     assert "database" in result.output
+
+
+def test_analyze_learns_noise_into_the_config(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    with ResultWriter(run_dir / "results.parquet") as writer:
+        # Enough pairs that the Newcombe bound on (graph - legacy) rate is within 0.05.
+        for i in range(150):
+            row = dict.fromkeys(COLUMNS)
+            row.update(id=f"r{i}", seq=i, endpoint="workflow", outcome="compared",
+                       legacy_status=200, graph_status=200, legacy_latency_ms=10.0,
+                       graph_latency_ms=9.0, verdict="noise_only", mismatches="[]",
+                       noise='["request_ref"]', secondary_diff='["request_ref"]',
+                       sent_at=100.0 + i)
+            writer.add(row)
+    config = tmp_path / "harness.toml"
+    config.write_text("# mine\n[replay]\nconcurrency = 8\n")
+    result = runner.invoke(app, ["analyze", str(run_dir), "--learn-noise", str(config)])
+    assert result.exit_code == 0, result.output
+    from harness.config import load_config
+
+    loaded = load_config(config)
+    assert [entry.path for entry in loaded.parity.learned] == ["request_ref"]
+    assert loaded.replay.concurrency == 8
+    assert config.read_text().startswith("# mine")
+
+
+def test_learning_noise_without_a_second_answer_is_bad_input(tmp_path: Path) -> None:
+    run_dir = _run_dir(tmp_path)
+    result = runner.invoke(app, ["analyze", str(run_dir), "--learn-noise",
+                                 str(tmp_path / "h.toml")])
+    assert result.exit_code == 64
+    assert "--noise-sample" in result.output
