@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any, TypeVar
@@ -133,7 +132,3 @@ def health_body(knowledge: KnowledgeBase, uptime_s: float) -> dict[str, Any]:
         "timestamp": timestamp(),
     }
 
-
-def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory legacy_stub.app:app_from_env``."""
-    return create_app(os.environ.get("SHADOW_PROFILE"))
