@@ -4,6 +4,10 @@ Admin endpoints need ``Authorization: Bearer <token>`` (401 without it, 403 with
 when no token was configured) and, unless ``admin_allow_remote``, a loopback client. Everything
 that is not /admin/* or /metrics is forwarded as it came (method, path, query, headers, body),
 /health included, so clients and recordings see the backends' own answers.
+
+Proxied requests bypass FastAPI's middleware and routing: :class:`ProxyApp` hands them to a raw
+ASGI handler, because every microsecond there is latency added to every client request (the
+admin API keeps FastAPI's validation and error handling, where speed does not matter).
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from typing import Any
 
 import orjson
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from graph_system.routing.migration_controller import Evaluate, MigrationController
 from graph_system.routing.proxy import Proxy
@@ -28,8 +33,6 @@ from graph_system.routing.rollback import EmergencyRollback, GradualRollback
 from graph_system.routing.settings import ProxySettings
 from graph_system.routing.upstream import HOP_BY_HOP
 from harness.config import HarnessConfig
-
-METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
 class PercentageBody(BaseModel):
@@ -89,6 +92,53 @@ def _orjson(data: Any, status: int = 200) -> Response:
                     status_code=status, media_type="application/json")
 
 
+def _is_admin(path: str) -> bool:
+    return path.startswith("/admin/") or path in ("/admin", "/metrics")
+
+
+_BAD_GATEWAY_HEADERS = [(b"content-type", b"application/json")]
+
+
+class ProxyApp(FastAPI):
+    """FastAPI for the admin API, with proxied traffic dispatched before FastAPI sees it."""
+
+    proxy: Proxy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not _is_admin(scope["path"]):
+            await self.forward(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    async def forward(self, scope: Scope, receive: Receive, send: Send) -> None:
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
+        proxied = self.proxy.new_request(scope["method"], scope["path"],
+                                         scope["query_string"].decode("latin-1"), headers, body)
+        answer = await self.proxy.handle(proxied)
+        if answer.status is None:  # legacy itself unreachable: nothing to pass on
+            payload = orjson.dumps({"error": "bad_gateway", "detail": answer.error_detail,
+                                    "upstream": answer.side})
+            await send({"type": "http.response.start", "status": 502,
+                        "headers": [*_BAD_GATEWAY_HEADERS,
+                                    (b"content-length", str(len(payload)).encode())]})
+            await send({"type": "http.response.body", "body": payload})
+            return
+        raw = [(b"content-length", str(len(answer.body)).encode())]
+        raw.extend((k.encode("latin-1"), v.encode("latin-1"))
+                   for k, v in answer.headers if k not in HOP_BY_HOP)
+        await send({"type": "http.response.start", "status": answer.status, "headers": raw})
+        await send({"type": "http.response.body", "body": answer.body})
+
+
 def create_app(settings: ProxySettings, config: HarnessConfig | None = None,
                evaluate: Evaluate | None = None) -> FastAPI:
     """The proxy app; ``config`` (harness.toml) and ``evaluate`` (the gate) are for tests."""
@@ -109,8 +159,9 @@ def create_app(settings: ProxySettings, config: HarnessConfig | None = None,
         finally:
             await proxy.stop()
 
-    app = FastAPI(title="shadow-harness proxy", lifespan=lifespan, docs_url=None,
-                  redoc_url=None, openapi_url=None)
+    app = ProxyApp(title="shadow-harness proxy", lifespan=lifespan, docs_url=None,
+                   redoc_url=None, openapi_url=None)
+    app.proxy = proxy
     app.state.proxy = proxy
     app.state.gradual = gradual
     app.state.emergency = emergency
@@ -189,27 +240,7 @@ def create_app(settings: ProxySettings, config: HarnessConfig | None = None,
         text = proxy.metrics.render(gauges, proxy.mirror_counts())
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
-    async def forward(request: Request) -> Response:
-        body = await request.body()
-        headers = tuple((k.decode("latin-1"), v.decode("latin-1"))
-                        for k, v in request.scope["headers"])
-        proxied = proxy.new_request(request.method, request.url.path,
-                                    request.scope.get("query_string", b"").decode("latin-1"),
-                                    headers, body)
-        answer = await proxy.handle(proxied)
-        if answer.status is None:  # legacy itself unreachable: nothing to pass on
-            return JSONResponse({"error": "bad_gateway", "detail": answer.error_detail,
-                                 "upstream": answer.side}, status_code=502)
-        response = Response(content=answer.body, status_code=answer.status)
-        response.raw_headers = [
-            (b"content-length", str(len(answer.body)).encode()),
-            *((k.encode("latin-1"), v.encode("latin-1"))
-              for k, v in answer.headers if k not in HOP_BY_HOP),
-        ]
-        return response
-
-    app.add_route("/{path:path}", forward, methods=METHODS)
     return app
 
 
-__all__ = ["create_app"]
+__all__ = ["ProxyApp", "create_app"]
