@@ -8,7 +8,7 @@ written as exactly one result row.
 
 from __future__ import annotations
 
-from harness.replay.client import Client, Prepared, Target, classify
+from harness.replay.client import TRANSPORTS, Client, Prepared, Target, Transport, classify
 from harness.replay.engine import INTERRUPTED, ExampleSink, PairComparator, RowSink, replay
 from harness.replay.pacing import Clock, Pacing, offsets
 from harness.replay.progress import ReplayProgress, progress_wanted
@@ -16,6 +16,7 @@ from harness.replay.tally import ReplayStats, Tally
 
 __all__ = [
     "INTERRUPTED",
+    "TRANSPORTS",
     "Client",
     "Clock",
     "ExampleSink",
@@ -27,6 +28,7 @@ __all__ = [
     "RowSink",
     "Tally",
     "Target",
+    "Transport",
     "classify",
     "offsets",
     "progress_wanted",

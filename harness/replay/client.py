@@ -1,9 +1,16 @@
-"""The HTTP client of a replay: one aiohttp session, and a Target per side that turns a
-RecordedRequest into an Observation, whatever the target does.
+"""The HTTP client of a replay: a Client for the whole run, and a Target per side that turns
+a recorded request into an Observation, whatever the target does.
 
-aiohttp was chosen by measurement (about 15k requests/s at 60-80 µs CPU each on loopback;
-httpx about 15x slower). Every failure becomes an Observation error: a failing target is an
-outcome to record, never a crash.
+Two transports, chosen by measurement (bench/replay_throughput.py):
+
+- ``lean`` (default): HTTP/1.1 over asyncio protocols (``http11`` + ``pool``), keep-alive,
+  one write per request. On this machine it costs about an eighth of the CPU per request of
+  an aiohttp ClientSession, which is what lets a replay check thousands of pairs per second.
+- ``aiohttp``: one ClientSession (TCPConnector sized to the concurrency, keep-alive, no cookie
+  jar, auto-decompression), the reference the lean transport is tested against.
+
+Every failure becomes an Observation error: a failing target is an outcome to record, never
+a crash. A timeout's latency is the timeout.
 """
 
 from __future__ import annotations
@@ -12,14 +19,20 @@ import errno
 import resource
 import time
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import aiohttp
 import orjson
 from yarl import URL
 
-from harness._types import ErrorKind, Side
+from harness._types import ErrorKind, Headers, Side
 from harness.observation import Observation
 from harness.recording import RecordedRequest
+from harness.replay.http11 import ProtocolError, header_block, request_target
+from harness.replay.pool import KEEPALIVE_S, Pool
+
+Transport = Literal["lean", "aiohttp"]
+TRANSPORTS: tuple[Transport, ...] = ("lean", "aiohttp")
 
 # Hop-by-hop and framing headers belong to the recorded connection, not to the request.
 _NOT_REPLAYED = frozenset({"host", "content-length", "connection", "keep-alive",
@@ -28,20 +41,19 @@ _NOT_REPLAYED = frozenset({"host", "content-length", "connection", "keep-alive",
 # Answers that have no body by definition; any other answer must carry JSON.
 _NO_BODY_STATUS = frozenset({204, 304})
 _DETAIL_CHARS = 200
-# Below uvicorn's 5 s keep-alive: an idle connection is dropped by us before the server closes
-# it, so a POST is never written to a socket the server is closing (POSTs are not retried).
-_KEEPALIVE_S = 4.0
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A recorded request ready to send: computed once, sent to every side."""
+    """A recorded request ready to send: computed once, sent to every side. ``block`` is
+    the request's bytes after the Host line (headers, framing, body)."""
 
     method: str
     path: str
     query: tuple[tuple[str, str], ...]
     headers: dict[str, str]
     body: bytes | None
+    block: bytes
 
     @classmethod
     def of(cls, request: RecordedRequest) -> Prepared:
@@ -56,7 +68,8 @@ class Prepared:
         if body is not None and not typed:
             headers["content-type"] = "application/json"
         query = tuple(request.query.items()) if request.query else ()
-        return cls(request.method, request.path, query, headers, body)
+        return cls(request.method, request.path, query, headers, body,
+                   header_block(headers, body, request.method))
 
     @property
     def body_size(self) -> int:
@@ -73,19 +86,23 @@ EPOCH_OFFSET = _clock_offset()
 
 
 def classify(exc: BaseException) -> tuple[ErrorKind, str]:
-    """The ErrorKind of a failed request, with a short detail."""
+    """The ErrorKind of a failed request (either transport), with a short detail."""
     detail = f"{type(exc).__name__}: {exc}"[:_DETAIL_CHARS]
     if isinstance(exc, TimeoutError):
         return "timeout", detail
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection_refused", detail
     if isinstance(exc, aiohttp.ClientConnectorError):
         if isinstance(exc.os_error, ConnectionRefusedError):
             return "connection_refused", detail
         return "connection_error", detail
     if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError
-                  | ConnectionResetError):
+                  | ConnectionResetError | BrokenPipeError):
         return "connection_reset", detail
-    if isinstance(exc, aiohttp.ClientOSError) and exc.errno in (errno.ECONNRESET, errno.EPIPE):
+    if isinstance(exc, OSError) and exc.errno in (errno.ECONNRESET, errno.EPIPE):
         return "connection_reset", detail
+    if isinstance(exc, ProtocolError):
+        return "connection_error", f"malformed response: {exc}"[:_DETAIL_CHARS]
     return "connection_error", detail
 
 
@@ -102,57 +119,91 @@ def _raise_file_limit(wanted: int) -> None:
 
 
 class Client:
-    """One aiohttp session for a whole replay; use as an async context manager."""
+    """The connections of a whole replay; use as an async context manager."""
 
-    def __init__(self, *, timeout_s: float, max_connections: int) -> None:
+    def __init__(self, *, timeout_s: float, max_connections: int,
+                 transport: Transport = "lean") -> None:
         if timeout_s <= 0:
             raise ValueError(f"timeout must be positive, got {timeout_s}")
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}, "
+                             f"got {transport!r}")
         self.timeout_s = timeout_s
         self.max_connections = max_connections
+        self.transport = transport
         self.session: aiohttp.ClientSession | None = None
+        self._pools: dict[tuple[str, int, bool], Pool] = {}
+        self._open = False
 
     async def __aenter__(self) -> Client:
         _raise_file_limit(self.max_connections + 256)
-        connector = aiohttp.TCPConnector(
-            limit=self.max_connections, limit_per_host=0, keepalive_timeout=_KEEPALIVE_S,
-            use_dns_cache=True, ttl_dns_cache=None,
-        )
-        self.session = aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            timeout=aiohttp.ClientTimeout(total=self.timeout_s),
-            auto_decompress=True,
-            raise_for_status=False,
-        )
+        if self.transport == "aiohttp":
+            connector = aiohttp.TCPConnector(
+                limit=self.max_connections, limit_per_host=0, keepalive_timeout=KEEPALIVE_S,
+                use_dns_cache=True, ttl_dns_cache=None,
+            )
+            self.session = aiohttp.ClientSession(
+                connector=connector,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                timeout=aiohttp.ClientTimeout(total=self.timeout_s),
+                auto_decompress=True,
+                raise_for_status=False,
+            )
+        self._open = True
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        self._open = False
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
         if self.session is not None:
             await self.session.close()
             self.session = None
 
+    def _pool(self, url: URL) -> Pool:
+        key = (url.host or "", url.port or 80, url.scheme == "https")
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = Pool(key[0], key[1], key[2],
+                                           max_idle=self.max_connections)
+        return pool
+
     def target(self, side: Side, base_url: str) -> Target:
-        if self.session is None:
+        if not self._open:
             raise RuntimeError("Client is not open: use 'async with Client(...)'")
-        return Target(side, base_url, self.session, self.timeout_s)
+        return Target(side, base_url, self)
+
+
+def _host_header(url: URL) -> str:
+    host = url.raw_host or ""
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return f"{host}:{url.port}" if url.explicit_port else host
 
 
 class Target:
-    """One side of the comparison (legacy, graph or a second legacy) at ``base_url``."""
+    """One side of the comparison (legacy, graph or a second legacy) at ``base_url``; a path
+    in the base URL prefixes every recorded path."""
 
-    __slots__ = ("_base", "_session", "_timeout_ms", "_urls", "base_url", "side")
+    __slots__ = ("_base", "_host", "_lines", "_pool", "_prefix", "_session", "_timeout_ms",
+                 "_timeout_s", "_urls", "base_url", "side")
 
-    def __init__(self, side: Side, base_url: str, session: aiohttp.ClientSession,
-                 timeout_s: float) -> None:
+    def __init__(self, side: Side, base_url: str, client: Client) -> None:
         url = URL(base_url)
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(f"{side} URL must be http(s)://host[:port], got {base_url!r}")
         self.side = side
         self.base_url = base_url
         self._base = base_url.rstrip("/")
-        self._session = session
-        self._timeout_ms = timeout_s * 1000.0
+        self._prefix = url.path.rstrip("/")
+        self._host = _host_header(url)
+        self._session = client.session
+        self._pool = client._pool(url) if client.transport == "lean" else None
+        self._timeout_s = client.timeout_s
+        self._timeout_ms = client.timeout_s * 1000.0
         self._urls: dict[str, URL] = {}
+        self._lines: dict[tuple[str, str, tuple[tuple[str, str], ...]], bytes] = {}
 
     def url(self, prepared: Prepared) -> URL:
         # yarl parsing costs microseconds; recordings reuse a handful of paths.
@@ -163,6 +214,28 @@ class Target:
                 self._urls[prepared.path] = url
         return url.with_query(prepared.query) if prepared.query else url
 
+    def _request_line(self, prepared: Prepared) -> bytes:
+        key = (prepared.method, prepared.path, prepared.query)
+        line = self._lines.get(key)
+        if line is None:
+            target = request_target(self._prefix, prepared.path, prepared.query)
+            line = f"{prepared.method} {target} HTTP/1.1\r\nHost: {self._host}\r\n".encode()
+            if len(self._lines) < 4096:
+                self._lines[key] = line
+        return line
+
+    async def _fetch(self, prepared: Prepared) -> tuple[int, Headers, bytes]:
+        if self._pool is not None:
+            response = await self._pool.request(self._request_line(prepared) + prepared.block,
+                                                prepared.method == "HEAD", self._timeout_s)
+            return response.status, response.headers, response.body
+        async with self._session.request(  # type: ignore[union-attr]
+            prepared.method, self.url(prepared), data=prepared.body,
+            headers=prepared.headers, allow_redirects=False,
+        ) as response:
+            body = await response.read()
+            return response.status, _headers(response.raw_headers), body
+
     async def send(self, prepared: Prepared, intended: float | None = None,
                    check_json: bool = True) -> Observation:
         """Send ``prepared``; ``intended`` is the perf_counter time the pacing meant to send
@@ -172,25 +245,17 @@ class Target:
         started = time.perf_counter()
         if intended is None:
             intended = started
-        side = self.side
         try:
-            async with self._session.request(
-                prepared.method, self.url(prepared), data=prepared.body,
-                headers=prepared.headers, allow_redirects=False,
-            ) as response:
-                body = await response.read()
-                status = response.status
-                raw_headers = response.raw_headers
+            status, headers, body = await self._fetch(prepared)
         except Exception as exc:
             kind, detail = classify(exc)
-            ended = time.perf_counter()
-            latency = self._timeout_ms if kind == "timeout" else (ended - started) * 1000.0
-            return Observation(side, None, (), b"", latency,
+            latency = self._timeout_ms if kind == "timeout" else \
+                (time.perf_counter() - started) * 1000.0
+            return Observation(self.side, None, (), b"", latency,
                                latency + (started - intended) * 1000.0,
                                started + EPOCH_OFFSET, kind, detail)
         ended = time.perf_counter()
-        headers = _headers(raw_headers)
-        obs = Observation(side, status, headers, body, (ended - started) * 1000.0,
+        obs = Observation(self.side, status, headers, body, (ended - started) * 1000.0,
                           (ended - intended) * 1000.0, started + EPOCH_OFFSET)
         if status >= 500:
             return replace(obs, error="http_5xx", error_detail=_snippet(body))
@@ -199,7 +264,10 @@ class Target:
         return obs
 
 
-def _headers(raw: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[str, str], ...]:
+_HEADER_NAMES: dict[bytes, str] = {}
+
+
+def _headers(raw: tuple[tuple[bytes, bytes], ...]) -> Headers:
     names = _HEADER_NAMES
     out = []
     for key, value in raw:
@@ -210,9 +278,6 @@ def _headers(raw: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[str, str], ...
                 names[key] = name
         out.append((name, value.decode("latin-1")))
     return tuple(out)
-
-
-_HEADER_NAMES: dict[bytes, str] = {}
 
 
 def _is_json(obs: Observation, method: str) -> bool:
@@ -250,5 +315,3 @@ def check_bodies(first: Observation, second: Observation,
 
 def _snippet(body: bytes) -> str:
     return body[:_DETAIL_CHARS].decode("utf-8", "replace")
-
-

@@ -26,7 +26,14 @@ from harness.recording import (
     SkippedLine,
     count_requests,
 )
-from harness.replay.client import EPOCH_OFFSET, Client, Prepared, Target, check_bodies
+from harness.replay.client import (
+    EPOCH_OFFSET,
+    Client,
+    Prepared,
+    Target,
+    Transport,
+    check_bodies,
+)
 from harness.replay.pacing import Pacing
 from harness.replay.progress import ReplayProgress
 from harness.replay.tally import ReplayStats, Tally
@@ -282,6 +289,7 @@ async def replay(
     progress: bool | None = None,
     total: int | None = None,
     skipped_lines: list[SkippedLine] | None = None,
+    transport: Transport = "lean",
 ) -> ReplayStats:
     """Replay ``recording`` against ``legacy`` and ``graph`` (base URLs), one row per request.
 
@@ -294,7 +302,7 @@ async def replay(
     bar on a terminal, none under CI. Cancelling the task (Ctrl-C) returns with
     ``finished=False`` after every unsent request is written as ``skipped: interrupted``; a
     malformed recording line (without ``skip_invalid``) is raised once the in-flight pairs
-    are written.
+    are written. ``transport`` picks the HTTP client (see harness.replay.client).
     """
     if noise_sample < 0:
         raise ValueError(f"noise_sample must be 0 or more, got {noise_sample}")
@@ -303,7 +311,8 @@ async def replay(
     third_url = secondary if secondary is not None else (legacy if noise_sample > 0 else None)
     sides = 3 if third_url is not None else 2
     tally = Tally()
-    async with Client(timeout_s=timeout_s, max_connections=pacing.concurrency * sides) as client:
+    async with Client(timeout_s=timeout_s, max_connections=pacing.concurrency * sides,
+                      transport=transport) as client:
         run = _Run(
             recording,
             legacy=client.target("legacy", legacy),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import json
 import socket
 import struct
@@ -24,8 +25,19 @@ ERROR_MODES = {
     "reset": "connection_reset",
     "truncate": "connection_reset",
     "close": "connection_reset",
+    "garbage": "connection_error",
 }
 ANSWER_MODES = ("ok", "alt", "json404", "counter", "delay")
+# Framings a client must read to the same body as "ok": chunked (with an extension and a
+# trailer), gzip, a body ended by the close, an interim 103 before the answer.
+FRAMING_MODES = ("chunked", "gzip", "eof", "early")
+
+
+def _chunked(payload: bytes) -> bytes:
+    third = max(1, len(payload) // 3)
+    parts = [payload[:third], payload[third:2 * third], payload[2 * third:]]
+    out = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(p), p) for p in parts if p)
+    return out + b"0\r\nX-Trailer: yes\r\n\r\n"
 
 
 class FaultServer:
@@ -33,6 +45,7 @@ class FaultServer:
         self.slow_s = slow_s
         self.delay_s = delay_s
         self.requests = 0
+        self.connections = 0
         self.in_flight = 0
         self.max_in_flight = 0
         self.counter = 0
@@ -76,6 +89,7 @@ class FaultServer:
         self.paths = []
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         try:
             while True:
                 try:
@@ -105,6 +119,26 @@ class FaultServer:
         finally:
             with contextlib.suppress(Exception):
                 writer.close()
+
+    async def _framed(self, mode: str, payload: bytes, writer: asyncio.StreamWriter) -> None:
+        head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Mode: {}\r\n"
+        if mode == "chunked":
+            data = (head + "Transfer-Encoding: chunked\r\n\r\n").format(mode).encode() \
+                + _chunked(payload)
+        elif mode == "gzip":
+            body = gzip.compress(payload)
+            data = (head + "Content-Encoding: gzip\r\nContent-Length: {}\r\n\r\n").format(
+                mode, len(body)).encode() + body
+        elif mode == "eof":
+            data = (head + "Connection: close\r\n\r\n").format(mode).encode() + payload
+        else:
+            data = (b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>\r\n\r\n"
+                    + (head + "Content-Length: {}\r\n\r\n").format(
+                        mode, len(payload)).encode() + payload)
+        writer.write(data)
+        await writer.drain()
+        if mode == "eof":
+            writer.close()
 
     async def _respond(self, method: str, target: str, headers: dict[str, str], body: bytes,
                        writer: asyncio.StreamWriter) -> bool:
@@ -136,6 +170,14 @@ class FaultServer:
             writer.transport.abort()
             return False
         elif mode == "close":
+            writer.close()
+            return False
+        elif mode in FRAMING_MODES:
+            await self._framed(mode, json.dumps(answer).encode(), writer)
+            return mode != "eof"
+        elif mode == "garbage":
+            writer.write(b"SMTP server ready\r\n\r\n")
+            await writer.drain()
             writer.close()
             return False
         elif mode == "truncate":

@@ -15,7 +15,7 @@ from replay_doubles import BytesComparator, Examples, ListWriter, make_request, 
 
 from harness.pipeline import run_event_loop
 from harness.recording import RecordedRequest, Recording, RecordingError
-from harness.replay import Pacing, ReplayStats, replay
+from harness.replay import TRANSPORTS, Pacing, ReplayStats, replay
 from harness.results import COLUMNS, ResultWriter, read_results
 
 
@@ -41,15 +41,17 @@ def expected_outcome(legacy: str, graph: str) -> str:
             (False, True): "graph_error", (True, True): "both_error"}[failed]
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
 def test_every_request_is_one_row_with_the_outcome_its_targets_earned(
-        server: FaultServer) -> None:
-    modes = ["ok", "json404", *ERROR_MODES]
+        server: FaultServer, transport: str) -> None:
+    modes = ["ok", "json404", "chunked", *ERROR_MODES]
     combos = list(itertools.product(modes, modes))
     recording = [faulty(i, legacy, graph) for i, (legacy, graph) in enumerate(combos)]
     base = f"{server.url}/body"
     server.slow_s = 2.0
     stats, writer = run_replay(recording, f"{base}/legacy", f"{base}/graph",
-                               pacing=Pacing.closed_loop(16), timeout_s=0.3)
+                               pacing=Pacing.closed_loop(16), timeout_s=0.3,
+                               transport=transport)
     rows = {row["id"]: row for row in writer.rows}
     assert len(writer.rows) == len(rows) == len(recording)
     for request, (legacy, graph) in zip(recording, combos, strict=True):
@@ -58,7 +60,8 @@ def test_every_request_is_one_row_with_the_outcome_its_targets_earned(
         assert row["legacy_error"] == ERROR_MODES.get(legacy)
         assert row["graph_error"] == ERROR_MODES.get(graph)
         if row["outcome"] == "compared":
-            assert row["verdict"] == ("match" if legacy == graph else "mismatch")
+            same = {legacy, graph} <= {"ok", "chunked"} or legacy == graph
+            assert row["verdict"] == ("match" if same else "mismatch")
             assert row["reason"] is None
         else:
             assert row["verdict"] is None and row["reason"]
@@ -240,9 +243,11 @@ class _CancelAfter(ListWriter):
             self.task.cancel()
 
 
+@pytest.mark.parametrize("transport", TRANSPORTS)
 @pytest.mark.parametrize("pacing", [Pacing.closed_loop(8), Pacing.fixed_rate(2000, 8)],
                          ids=["closed", "rate"])
-def test_interruption_accounts_for_every_request(server: FaultServer, pacing: Pacing) -> None:
+def test_interruption_accounts_for_every_request(server: FaultServer, pacing: Pacing,
+                                                 transport: str) -> None:
     recording = [make_request(i) for i in range(300)]
     writer = _CancelAfter(40)
 
@@ -250,7 +255,7 @@ def test_interruption_accounts_for_every_request(server: FaultServer, pacing: Pa
         writer.task = asyncio.current_task()
         return await replay(recording, legacy=f"{server.url}/ok", graph=f"{server.url}/ok",
                             pacing=pacing, timeout_s=1, comparator=BytesComparator(),
-                            writer=writer, progress=False)
+                            writer=writer, progress=False, transport=transport)
 
     stats = asyncio.run(main())
     assert not stats.finished
