@@ -7,7 +7,8 @@ Two static JSON servers (separate processes, uvloop, a fixed ~3 KB body) stand i
 and graph. Against them, in turn:
 
   (a) the harness engine: harness.replay.replay with the real Comparator (harness.toml's parity
-      rules) and a ResultWriter streaming results.parquet;
+      rules) and a ResultWriter streaming results.parquet, on its default lean transport and
+      again on its aiohttp transport;
   (b) a bare paired aiohttp loop: the same two requests at once, nothing else;
   (c) Locust FastHttpUser (in-process Environment API, in a subprocess of its own), one
       request per task, no wait.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import socket
@@ -118,6 +120,7 @@ def static_servers(count: int) -> Iterator[list[str]]:
 
 
 # ----------------------------------------------------------------------------- measurements
+@functools.cache
 def _requests(pairs: int) -> list:
     from harness.recording import BUNDLED_RECORDING, Recording
 
@@ -133,7 +136,8 @@ def _requests(pairs: int) -> list:
     return out
 
 
-def measure_harness(urls: list[str], pairs: int, concurrency: int) -> dict[str, float]:
+def measure_harness(urls: list[str], pairs: int, concurrency: int,
+                    transport: str = "lean") -> dict[str, float]:
     import tomllib
 
     import uvloop
@@ -154,7 +158,8 @@ def measure_harness(urls: list[str], pairs: int, concurrency: int) -> dict[str, 
             with ResultWriter(out) as writer:
                 return await replay(requests, legacy=urls[0], graph=urls[1],
                                     pacing=Pacing.closed_loop(concurrency), timeout_s=10,
-                                    comparator=comparator, writer=writer, progress=False)
+                                    comparator=comparator, writer=writer, progress=False,
+                                    transport=transport)
 
         cpu, wall = time.process_time(), time.perf_counter()
         stats = uvloop.run(main())
@@ -258,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     with static_servers(2) as urls:
         bare = measure_bare(urls, min(args.pairs, 5000), args.concurrency)  # warm-up
         harness = measure_harness(urls, args.pairs, args.concurrency)
+        on_aiohttp = measure_harness(urls, args.pairs, args.concurrency, "aiohttp")
         bare = measure_bare(urls, args.pairs, args.concurrency)
         locust = measure_locust(urls[0], args.locust_users, args.locust_seconds)
 
@@ -271,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     print("results:")
     line("(a) harness replay+parity+parquet", h_cpu, harness["pairs"] / harness["wall_s"],
          f"({harness['parquet_bytes'] / harness['pairs']:.0f} B/row parquet)")
+    a_cpu = on_aiohttp["cpu_s"] / on_aiohttp["pairs"] * 1e6
+    line("    same, transport=aiohttp", a_cpu, on_aiohttp["pairs"] / on_aiohttp["wall_s"])
     line("(b) bare paired aiohttp loop", b_cpu, bare["pairs"] / bare["wall_s"])
     line("(c) Locust FastHttpUser", 2 * l_req, locust["requests"] / 2 / locust["wall_s"],
          f"({l_req:.1f} µs CPU per request, {locust['requests'] / locust['wall_s']:,.0f} req/s)")
