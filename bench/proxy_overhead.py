@@ -103,8 +103,8 @@ def serve_proxy(mode: str, port: int, legacy: str, graph: str, work: Path) -> No
         monitor={"max_mean_s": 100, "max_error_rate": 1.0},  # never roll back mid-benchmark
     )
     uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False, server_header=False, date_header=False, loop="auto",
-                http="auto")
+                access_log=False, server_header=False, date_header=False, proxy_headers=False,
+                loop="auto", http="auto")
 
 
 def _free_port() -> int:

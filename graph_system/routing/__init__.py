@@ -55,9 +55,11 @@ def serve(
     settings = build_settings(legacy, graph, mode, host, port, admin_token, state_db, run_dir,
                               record_to, config, **overrides)
     # No server/date headers of the proxy's own: the backends' pass through unchanged.
+    # proxy_headers off: the proxy is the edge, and X-Forwarded-For from a client must not
+    # make it look like loopback to the admin API.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
                 log_level="warning", access_log=False, server_header=False, date_header=False,
-                timeout_graceful_shutdown=10)
+                proxy_headers=False, timeout_graceful_shutdown=10)
 
 
 __all__ = [

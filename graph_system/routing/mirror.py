@@ -139,15 +139,13 @@ class Mirror:
         known = job.legacy if side == "legacy" else job.graph
         if isinstance(known, Observation):
             return known
-        if known is not None:  # promised by the request path
+        if known is not None:  # promised by the request path, which always settles it
             try:
-                return await asyncio.wait_for(asyncio.shield(known), self.timeout_s * 3 + 30)
+                return await asyncio.shield(known)
             except asyncio.CancelledError:
                 if known.cancelled():
                     raise _Abandoned(f"client request cancelled before {side} answered") from None
                 raise
-            except TimeoutError:
-                raise _Abandoned(f"{side} answer never reached the mirror") from None
         if side == "graph" and not self.graph_enabled():
             raise _Abandoned("graph disabled (force_legacy) before the pair was sent")
         observation = await self.inflight.run(
@@ -158,15 +156,15 @@ class Mirror:
         return observation
 
     async def _complete(self, job: MirrorJob) -> None:
-        results = await asyncio.gather(self._side(job, "legacy"), self._side(job, "graph"),
-                                       return_exceptions=True)
-        for result in results:
-            if isinstance(result, _Abandoned):
-                self._skip(job.request, str(result))
-                return
-            if isinstance(result, BaseException):
-                raise result
-        legacy, graph = results  # type: ignore[misc]
+        # At most one side is fetched here; the other is known or promised and settles on its
+        # own, so awaiting them one after the other still runs both at once.
+        first, second = ("graph", "legacy") if job.graph is None else ("legacy", "graph")
+        try:
+            answers = {first: await self._side(job, first), second: await self._side(job, second)}
+        except _Abandoned as exc:
+            self._skip(job.request, str(exc))
+            return
+        legacy, graph = answers["legacy"], answers["graph"]
         exchange = Exchange(recorded_request(job.request), legacy, graph, job.first_side)
         verdict = None if legacy.failed or graph.failed else self.comparator.compare(legacy, graph)
         row = exchange_row(exchange, verdict, self.live.next_seq(), job.request.arrived_at)

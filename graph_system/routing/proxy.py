@@ -150,7 +150,7 @@ class Proxy:
             if promise is not None:
                 promise.cancel()  # the client went away: the pair is skipped, not guessed
             raise
-        if promise is not None:
+        if promise is not None and not promise.done():  # done: its mirror worker was stopped
             promise.set_result(answer)
         self.observe(answer)
         self.metrics.requests.inc("legacy", request.endpoint, str(answer.status or 0))

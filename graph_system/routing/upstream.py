@@ -1,8 +1,9 @@
-"""Upstream: one backend (legacy or graph) behind an aiohttp connection pool.
+"""Upstream: one backend (legacy or graph) behind a keep-alive connection pool.
 
 A call never raises for the backend's sake: refused, reset, timed out, 5xx or a body that is
 not JSON all come back as an :class:`Observation` with an error kind, as the replay engine
-records them, so the proxy decides on fallback from values rather than exceptions.
+records them, so the proxy decides on fallback from values rather than exceptions. Plain-http
+backends go through the lean :class:`HttpPool`; https ones through aiohttp.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 
 import aiohttp
 import orjson
+from yarl import URL
 
+from graph_system.routing.http_pool import HttpPool, ResponseError
 from harness._types import ErrorKind, Side
 from harness.observation import Observation
 
@@ -63,6 +66,13 @@ class ProxiedRequest:
         return None
 
 
+def _header(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    for key, value in headers:
+        if key == name:
+            return value
+    return None
+
+
 def _looks_like_json(body: bytes, content_type: str | None) -> bool:
     if not body:
         return True
@@ -82,9 +92,17 @@ class Upstream:
         self.side: Side = side
         self.base_url = base_url.rstrip("/")
         self.pool_size = pool_size
+        url = URL(self.base_url)
+        self._prefix = url.raw_path.rstrip("/")
+        self._pool: HttpPool | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._plain = url.scheme == "http"
+        self._host, self._port = url.host or "127.0.0.1", url.port or 80
 
     async def start(self) -> None:
+        if self._plain:
+            self._pool = HttpPool(self._host, self._port, self.pool_size)
+            return
         connector = aiohttp.TCPConnector(
             limit=self.pool_size, limit_per_host=self.pool_size, keepalive_timeout=30,
             ttl_dns_cache=300, enable_cleanup_closed=True,
@@ -97,13 +115,30 @@ class Upstream:
         )
 
     async def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
         if self._session is not None:
             await self._session.close()
             self._session = None
 
-    async def call(self, request: ProxiedRequest, timeout_s: float) -> Observation:
+    async def _send(self, request: ProxiedRequest, headers: list[tuple[str, str]]
+                    ) -> tuple[int, tuple[tuple[str, str], ...], bytes]:
+        if self._pool is not None:
+            answer = await self._pool.request(request.method, self._prefix + request.target,
+                                              headers, request.body)
+            return answer.status, answer.headers, answer.body
         if self._session is None:
             raise RuntimeError(f"{self.side} upstream {self.base_url} used before start()")
+        async with self._session.request(
+            request.method, self.base_url + request.target, headers=headers,
+            data=request.body or None, allow_redirects=False,
+        ) as response:
+            body = await response.read()
+            return (response.status,
+                    tuple((k.lower(), v) for k, v in response.headers.items()), body)
+
+    async def call(self, request: ProxiedRequest, timeout_s: float) -> Observation:
         headers = [(k, v) for k, v in request.headers if k not in HOP_BY_HOP]
         started_wall = time.time()
         started = time.perf_counter()
@@ -114,17 +149,11 @@ class Upstream:
         body = b""
         try:
             async with asyncio.timeout(timeout_s):
-                async with self._session.request(
-                    request.method, self.base_url + request.target, headers=headers,
-                    data=request.body or None, allow_redirects=False,
-                ) as response:
-                    body = await response.read()
-                    status = response.status
-                    response_headers = tuple(
-                        (k.lower(), v) for k, v in response.headers.items()
-                    )
+                status, response_headers, body = await self._send(request, headers)
         except TimeoutError:
             error, detail = "timeout", f"no answer within {timeout_s:g} s"
+        except ResponseError as exc:
+            error, detail = exc.kind, str(exc) or exc.kind  # type: ignore[assignment]
         except aiohttp.ClientConnectorError as exc:
             error, detail = "connection_refused", str(exc)
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError,
@@ -137,9 +166,8 @@ class Upstream:
             latency_ms = timeout_s * 1000  # a timeout keeps the timeout as its latency
         elif status is not None and status >= 500:
             error, detail = "http_5xx", f"HTTP {status}"
-        elif status is not None and not _looks_like_json(
-            body, dict(response_headers).get("content-type")
-        ):
+        elif status is not None and not _looks_like_json(body, _header(response_headers,
+                                                                       "content-type")):
             error, detail = "non_json", f"HTTP {status} with a body that is not JSON"
         return Observation(
             side=self.side, status=status, headers=response_headers, body=body,
