@@ -7,6 +7,7 @@ counted and kept in :attr:`Recording.skipped` instead, so nothing is silently lo
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ BUNDLED_RECORDING = Path(__file__).resolve().parent.parent / "recordings" / "sam
 """The sample recording shipped with the project (see recordings/README.md)."""
 
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 class RecordedResponse(BaseModel):
@@ -50,6 +52,18 @@ class RecordedRequest(BaseModel):
     def _path_is_absolute(cls, value: str) -> str:
         if not value.startswith("/"):
             raise ValueError("must start with '/'")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _headers_are_sendable(cls, value: dict[str, str]) -> dict[str, str]:
+        # A name that is not a token, or a value with CR/LF, would rewrite the request on the
+        # wire (header injection): such a line is invalid, never sent.
+        for name, text in value.items():
+            if not _TOKEN.fullmatch(name):
+                raise ValueError(f"header name {name!r} is not an HTTP token")
+            if any(c in text for c in "\r\n\x00"):
+                raise ValueError(f"header {name!r} has a CR, LF or NUL in its value")
         return value
 
     @property

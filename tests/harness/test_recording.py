@@ -80,6 +80,8 @@ def test_limit_stops_early_and_counts_agree(tmp_path: Path) -> None:
         (line(9, extra=1), r":2: field 'extra': "),
         ({"ts": 1.0}, r":2: field 'id': .*field 'method'"),
         (line(1), r":2: duplicate id 'r1'"),
+        (line(9, headers={"x-a": "1\r\nx-injected: 1"}), r":2: field 'headers': .*CR, LF"),
+        (line(9, headers={"bad name": "1"}), r":2: field 'headers': .*not an HTTP token"),
     ],
 )
 def test_a_bad_line_stops_the_stream_naming_file_and_line(tmp_path: Path, bad: Any,
