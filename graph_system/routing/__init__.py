@@ -54,6 +54,12 @@ def serve(
 
     settings = build_settings(legacy, graph, mode, host, port, admin_token, state_db, run_dir,
                               record_to, config, **overrides)
+    if settings.run_dir is None:
+        # Mirrored pairs always land somewhere analyze/gate/report can read: a new
+        # reports/<run-id>/ (and reports/latest), as replay does.
+        from harness.rundir import create_run_dir
+
+        settings = settings.model_copy(update={"run_dir": create_run_dir(None)})
     # No server/date headers of the proxy's own: the backends' pass through unchanged.
     # proxy_headers off: the proxy is the edge, and X-Forwarded-For from a client must not
     # make it look like loopback to the admin API.
