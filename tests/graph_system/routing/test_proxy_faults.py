@@ -95,3 +95,39 @@ async def test_graph_erroring_20_percent(tmp_path: Path) -> None:
     finally:
         await legacy.stop()
         await graph.stop()
+
+
+async def test_sla_violation_and_error_spike_alerts_over_short_windows(tmp_path: Path) -> None:
+    """Shadow traffic keeps flowing while the graph is slow and failing half the time: both
+    windowed alerts fire (windows scaled to 50 ms buckets, 100 ms streaks)."""
+    legacy = await Backend("legacy").start()
+    graph = await Backend("graph", delay_s=0.06, error_rate=0.5, seed=5).start()
+    settings = fast_settings(
+        tmp_path, legacy.url, graph.url, mode="shadow",
+        alerts={"sla_violation": {"threshold": 0.03, "for_s": 0.1},
+                "error_spike": {"threshold": 0.05, "for_s": 0.1}})
+    sink = tmp_path / "run" / "alerts.jsonl"
+    try:
+        async with running_proxy(settings) as proxy:
+            async def keep_sending() -> None:
+                i = 0
+                while True:
+                    status, _, _ = await proxy.send(body={"query": f"q{i}"})
+                    assert status == 200
+                    i += 1
+                    await asyncio.sleep(0.002)
+
+            sender = asyncio.ensure_future(keep_sending())
+            try:
+                await eventually(lambda: {"sla_violation", "error_spike"}
+                                 <= {a["alert"] for a in _alerts(sink)}, timeout_s=15)
+            finally:
+                sender.cancel()
+            alerts = _alerts(sink)
+            spike = next(a for a in alerts if a["alert"] == "error_spike")
+            assert all(rate > 0.05 for rate in spike["details"]["bucket_error_rates"])
+            slow = next(a for a in alerts if a["alert"] == "sla_violation")
+            assert all(mean > 0.03 for mean in slow["details"]["bucket_means_s"])
+    finally:
+        await legacy.stop()
+        await graph.stop()
