@@ -4,6 +4,9 @@ import asyncio
 import gzip
 import itertools
 import json
+import signal
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -322,3 +325,51 @@ def test_results_stream_to_parquet(server: FaultServer, tmp_path: Path) -> None:
 def test_negative_noise_sample_is_refused(server: FaultServer) -> None:
     with pytest.raises(ValueError, match="noise_sample"):
         run_replay([make_request(1)], f"{server.url}/ok", f"{server.url}/ok", noise_sample=-1)
+
+
+SIGINT_SCRIPT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from fault_server import FaultServer
+from replay_doubles import BytesComparator, ListWriter, make_request
+from harness.pipeline import run_event_loop
+from harness.replay import Pacing, replay
+
+server = FaultServer(delay_s=0.02).start()
+writer = ListWriter()
+
+class Announcing(ListWriter):
+    def add(self, row):
+        super().add(row)
+        if len(self.rows) == 20:
+            print("running", flush=True)
+
+writer = Announcing()
+stats = run_event_loop(replay(
+    [make_request(i) for i in range(3000)], legacy=server.url + "/delay",
+    graph=server.url + "/delay", pacing=Pacing.closed_loop(4), timeout_s=5,
+    comparator=BytesComparator(), writer=writer, progress=False))
+ids = sorted(row["id"] for row in writer.rows)
+print(json.dumps({"finished": stats.finished, "rows": stats.rows,
+                  "interrupted": stats.interrupted, "unique": len(set(ids)),
+                  "written": len(ids)}), flush=True)
+server.stop()
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_the_run_with_every_request_accounted() -> None:
+    """A real SIGINT, as a terminal sends it: asyncio.run cancels the main task, the replay
+    returns finished=False and the process goes on to write its results."""
+    here = str(Path(__file__).resolve().parent)
+    process = subprocess.Popen([sys.executable, "-c", SIGINT_SCRIPT, here],
+                               stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "running"
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0
+    result = json.loads(out.strip().splitlines()[-1])
+    assert result["finished"] is False
+    assert result["rows"] == result["written"] == result["unique"] == 3000
+    assert result["interrupted"] > 0
