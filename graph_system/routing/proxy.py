@@ -18,6 +18,7 @@ import logging
 import random
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from itertools import count
 from typing import Any
@@ -88,8 +89,8 @@ class Proxy:
         self._boot = secrets.token_hex(4)
         self._rng = random.Random()
         self._background: list[asyncio.Task[Any]] = []
-        # Set by the rollbacks module (which needs the proxy): cancelled on manual changes.
-        self.on_manual_change: list[Any] = []
+        # Hooks run before the monitor forces the share to 0 (a gradual rollback stops).
+        self.before_auto_rollback: list[Callable[[], None]] = []
 
     # -- lifecycle ----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -224,7 +225,7 @@ class Proxy:
         """The plan's PerformanceMonitor action: 0 % graph at once, recorded, alerted."""
         before = self.state.graph_percentage
         reason = "auto-rollback: " + "; ".join(breach.breaches)
-        for cancel in self.on_manual_change:
+        for cancel in self.before_auto_rollback:
             cancel()
         self.set_percentage(0, reason=reason)
         self.store.add_rollback("auto", reason, before, 0, {"window": breach.as_dict()})

@@ -81,7 +81,7 @@ class GradualRollback:
     def __init__(self, proxy: Proxy) -> None:
         self.proxy = proxy
         self._task: asyncio.Task[None] | None = None
-        proxy.on_manual_change.append(self.cancel)
+        proxy.before_auto_rollback.append(self.cancel)
 
     @property
     def running(self) -> bool:
