@@ -127,7 +127,7 @@ class ProxySettings(_Section):
         default=0.1, ge=0, le=1, description="split: share also sent to the other path"
     )
     mirror_queue: int = Field(default=1000, ge=1)
-    mirror_workers: int = Field(default=64, ge=1)
+    mirror_workers: int = Field(default=256, ge=1, description="graph calls in flight for pairs")
     pool_size: int = Field(default=256, ge=1, description="connections per backend")
     rotate_s: float = Field(default=10.0, gt=0, description="results shard closed this often")
     rotate_rows: int = Field(default=50_000, ge=1)
