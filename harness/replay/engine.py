@@ -50,8 +50,8 @@ class RowSink(Protocol):
     def add(self, row: dict[str, Any]) -> None: ...
 
 
-class ExampleSink(Protocol):
-    """Where mismatching pairs go (mismatches.jsonl): harness.parity's ExampleSink."""
+class MismatchSink(Protocol):
+    """Where mismatching pairs go (mismatches.jsonl): harness.parity's MismatchSink."""
 
     def add(self, exchange: Exchange, verdict: Verdict) -> None: ...
 
@@ -114,7 +114,7 @@ class _Run:
 
     def __init__(self, recording: Iterable[RecordedRequest], *, legacy: Target, graph: Target,
                  third: Target | None, noise_sample: int, pacing: Pacing,
-                 comparator: PairComparator, writer: RowSink, examples: ExampleSink | None,
+                 comparator: PairComparator, writer: RowSink, examples: MismatchSink | None,
                  skipped_lines: list[SkippedLine] | None, tally: Tally) -> None:
         self.legacy = legacy
         self.graph = graph
@@ -285,7 +285,7 @@ async def replay(
     timeout_s: float,
     comparator: PairComparator,
     writer: RowSink,
-    examples: ExampleSink | None = None,
+    examples: MismatchSink | None = None,
     progress: bool | None = None,
     total: int | None = None,
     skipped_lines: list[SkippedLine] | None = None,
