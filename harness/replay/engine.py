@@ -51,7 +51,7 @@ class RowSink(Protocol):
 
 
 class MismatchSink(Protocol):
-    """Where mismatching pairs go (mismatches.jsonl): harness.parity's MismatchSink."""
+    """Where mismatching pairs go (mismatches.jsonl): harness.parity.ExampleSink."""
 
     def add(self, exchange: Exchange, verdict: Verdict) -> None: ...
 
