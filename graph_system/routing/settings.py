@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from harness.config import default_config_path
+
 Mode = Literal["shadow", "split"]
 OnRollback = Literal["gradual", "emergency", "hold"]
 
@@ -183,12 +185,13 @@ def _read_table(path: Path) -> dict[str, Any]:
 def load_proxy_settings(
     config: Path | None = None, overrides: dict[str, Any] | None = None
 ) -> ProxySettings:
-    """The [proxy] table of ``config`` (or ./harness.toml when present), then ``overrides``
-    (None values ignored: an option not given keeps the file's value)."""
-    path = Path(config) if config is not None else Path("harness.toml")
-    table = _read_table(path) if config is not None or path.is_file() else {}
+    """The [proxy] table of ``config`` (or the default harness.toml, found as
+    ``harness.config.load_config`` finds it), then ``overrides`` (None values ignored: an
+    option not given keeps the file's value)."""
+    path = Path(config) if config is not None else default_config_path()
+    table = _read_table(path) if path is not None else {}
     merged = {**table, **{k: v for k, v in (overrides or {}).items() if v is not None}}
-    if config is not None or path.is_file():
+    if path is not None:
         merged.setdefault("config_path", path)
     try:
         return ProxySettings.model_validate(merged)
