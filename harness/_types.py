@@ -25,3 +25,7 @@ ErrorKind: TypeAlias = Literal[
     "http_5xx",
     "non_json",
 ]
+
+Transport: TypeAlias = Literal["lean", "aiohttp"]
+"""The replay's HTTP client: a lean keep-alive HTTP/1.1 client on asyncio (the default, chosen
+by bench/replay_throughput.py), or aiohttp."""

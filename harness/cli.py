@@ -209,6 +209,8 @@ def replay(
         min=0, help="Ask legacy twice for the first N requests, to learn noise.")] = 0,
     skip_invalid: Annotated[bool, typer.Option(
         help="Count and list malformed lines instead of stopping.")] = False,
+    transport: Annotated[str | None, typer.Option(
+        help="HTTP client: lean (default, measured fastest) or aiohttp.")] = None,
     step: Annotated[str | None, typer.Option(help="Exit with this step's decision.")] = None,
     config: ConfigOpt = None,
     out: Annotated[Path | None, typer.Option(help="RUN_DIR (default reports/<run-id>).")] = None,
@@ -221,6 +223,8 @@ def replay(
     for name, url in (("--legacy", legacy), ("--graph", graph), ("--secondary", secondary)):
         if url is not None and not url.startswith(("http://", "https://")):
             raise _fail(f"{name} {url!r}: not an http(s) URL")
+    if transport not in {None, "lean", "aiohttp"}:
+        raise _fail(f"--transport must be lean or aiohttp, not {transport!r}")
     with _bad_input():
         cfg = _config_for(None, config)
         if step is not None:
@@ -232,6 +236,7 @@ def replay(
             run_dir, recording, Targets(legacy, graph, secondary), cfg,
             ReplayOptions(concurrency=concurrency, rate=rate, speed=speed, timeout_s=timeout,
                           limit=limit, skip_invalid=skip_invalid, noise_sample=noise_sample,
+                          transport=transport,  # type: ignore[arg-type]
                           progress=False if as_json else None),
         )
     if as_json:

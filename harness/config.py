@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from harness._types import Transport
+
 DEFAULT_CONFIG = Path("harness.toml")
 PROJECT_CONFIG = Path(__file__).resolve().parent.parent / "harness.toml"
 """The project's own harness.toml: the parity rules of the bundled services live there, so a
@@ -252,6 +254,7 @@ class ReplaySettings(_Section):
     concurrency: int = Field(default=64, ge=1)
     timeout_s: float = Field(default=10.0, gt=0)
     batch_size: int = Field(default=1000, ge=1)
+    transport: Transport = Field(default="lean", description="HTTP client: lean or aiohttp")
 
 
 class HarnessConfig(_Section):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from harness._types import Transport
 from harness.analysis import write_summary
 from harness.config import HarnessConfig
 from harness.recording import Recording
@@ -47,6 +48,7 @@ class ReplayOptions:
     skip_invalid: bool = False
     noise_sample: int = 0
     progress: bool | None = None
+    transport: Transport | None = None
 
 
 def run_gate(run_dir: Path, config: HarnessConfig, step: str | None = None):
@@ -94,9 +96,8 @@ async def replay_into(
     """Replay ``recording_path`` against ``targets`` into ``run_dir``; returns run.json's
     content. run.json is written before the first request, so a crashed run is visible
     as ``finished: false`` (INVALID at the gate), never as a silently short one."""
-    from harness.replay import replay
-
     from harness.parity import Comparator, ExampleSink
+    from harness.replay import replay
 
     run_dir = Path(run_dir)
     timeout_s = options.timeout_s or config.replay.timeout_s
@@ -112,6 +113,7 @@ async def replay_into(
                    "skip_invalid": options.skip_invalid},
         pacing=pacing.describe(),
         timeout_s=timeout_s,
+        transport=options.transport or config.replay.transport,
         noise_sample=options.noise_sample,
         config=config.model_dump(mode="json"),
         **(extra or {}),
@@ -137,6 +139,7 @@ async def replay_into(
                 examples=examples,
                 progress=options.progress,
                 skipped_lines=recording.skipped,
+                transport=options.transport or config.replay.transport,
             )
     finally:
         finish_record(

@@ -19,20 +19,19 @@ import errno
 import resource
 import time
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import get_args
 
 import aiohttp
 import orjson
 from yarl import URL
 
-from harness._types import ErrorKind, Headers, Side
+from harness._types import ErrorKind, Headers, Side, Transport
 from harness.observation import Observation
 from harness.recording import RecordedRequest
 from harness.replay.http11 import ProtocolError, header_block, request_target
 from harness.replay.pool import KEEPALIVE_S, Pool
 
-Transport = Literal["lean", "aiohttp"]
-TRANSPORTS: tuple[Transport, ...] = ("lean", "aiohttp")
+TRANSPORTS: tuple[Transport, ...] = get_args(Transport)
 
 # Hop-by-hop and framing headers belong to the recorded connection, not to the request.
 _NOT_REPLAYED = frozenset({"host", "content-length", "connection", "keep-alive",

@@ -121,3 +121,33 @@ def test_learning_noise_without_a_second_answer_is_bad_input(tmp_path: Path) -> 
                                  str(tmp_path / "h.toml")])
     assert result.exit_code == 64
     assert "--noise-sample" in result.output
+
+
+def test_replay_rejects_an_unknown_transport() -> None:
+    result = runner.invoke(app, ["replay", "x.jsonl", "--legacy", "http://127.0.0.1:9",
+                                 "--graph", "http://127.0.0.1:9", "--transport", "carrier"])
+    assert result.exit_code == 64
+    assert "--transport" in result.output
+
+
+@pytest.mark.parametrize("transport", ["lean", "aiohttp"])
+def test_replay_against_the_services_gates_and_reports(
+    tmp_path: Path, legacy_url: str, graph_url: str, transport: str
+) -> None:
+    from harness.recording import BUNDLED_RECORDING
+
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["replay", str(BUNDLED_RECORDING), "--legacy", legacy_url,
+                                 "--graph", graph_url, "--limit", "150", "--concurrency", "16",
+                                 "--transport", transport, "--step", "day-8", "--out",
+                                 str(out), "--json"])
+    payload = orjson.loads(result.stdout)
+    assert payload["summary"]["requests"]["total"] == 150
+    assert payload["summary"]["parity"]["mismatch"] == 0
+    run = orjson.loads((out / "run.json").read_bytes())
+    assert run["transport"] == transport
+    gate = orjson.loads((out / "gate.json").read_bytes())
+    day8 = next(s for s in gate["steps"] if s["name"] == "day-8")
+    assert result.exit_code == {"ADVANCE": 0, "HOLD": 2, "ROLLBACK": 3, "INVALID": 4}[
+        day8["decision"]]
+    assert day8["decision"] != "INVALID"
