@@ -27,7 +27,7 @@ def _run(*cmd: str | Path, check: bool = True) -> int:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs before the venv, on any python3
         sys.exit(f"dev.py: Python 3.11+ is needed, this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
         _run(sys.executable, "-m", "venv", VENV)
