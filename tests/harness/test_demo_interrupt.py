@@ -40,7 +40,7 @@ def test_ctrl_c_stops_the_services_and_accounts_for_every_request(tmp_path: Path
         if demo.poll() is None:
             demo.kill()
     assert demo.returncode == 4, stderr.decode()[-2000:]
-    gone, alive = psutil.wait_procs(services, timeout=10)
+    _, alive = psutil.wait_procs(services, timeout=10)
     assert not alive, f"services still running: {alive}"
     run = orjson.loads((out / "run.json").read_bytes())
     assert run["finished"] is False
