@@ -3,6 +3,13 @@
 The work size comes from the request itself (a hash of its content), so the same request is
 slow on the legacy and the graph service alike; jitter, outliers and faults are drawn per call
 from a seeded RNG.
+
+Every stage of a request runs after the previous one, so their costs are charged to the
+request's ``Bill`` and paid with one sleep when the request ends (or fails): the client sees
+the same latency as a sleep per stage would give, but the event loop wakes up once instead of
+about ten times. A wake-up from idle costs ~60 us of CPU on a virtual machine, more than the
+domain logic of a request, and libuv rounds each timer to whole milliseconds, so ten
+sub-millisecond sleeps of the ``fast`` profile would not even add up to their sum.
 """
 
 from __future__ import annotations
@@ -19,6 +26,23 @@ def work_size(key: str) -> float:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) / 2**32
 
 
+class Bill:
+    """Modelled seconds a request has spent but not yet waited for."""
+
+    __slots__ = ("owed",)
+
+    def __init__(self) -> None:
+        self.owed = 0.0
+
+    def charge(self, seconds: float) -> None:
+        self.owed += seconds
+
+    async def settle(self) -> None:
+        owed, self.owed = self.owed, 0.0
+        if owed > 0:
+            await asyncio.sleep(owed)
+
+
 class LatencyModel:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
@@ -28,12 +52,14 @@ class LatencyModel:
         j = self.profile.jitter
         return seconds * self.rng.uniform(1 - j, 1 + j) * self.profile.time_scale
 
-    async def initialize(self, orchestrator: str) -> None:
-        await asyncio.sleep(self._jittered(self.profile.init_s[orchestrator]))
+    def init_cost(self, orchestrator: str) -> float:
+        """Seconds (already scaled) one orchestrator's initialization takes this time."""
+        return self._jittered(self.profile.init_s[orchestrator])
 
-    async def work(self, stage: str, size: float) -> None:
+    def work_cost(self, stage: str, size: float) -> float:
+        """Seconds (already scaled) one stage of work takes for a request of this size."""
         base, per_unit = self.profile.work_s[stage]
-        await asyncio.sleep(self._jittered(base + per_unit * size))
+        return self._jittered(base + per_unit * size)
 
     async def health(self) -> None:
         await asyncio.sleep(self.profile.health_s * self.profile.time_scale)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from legacy_stub.knowledge import KnowledgeBase
-from legacy_stub.latency import LatencyModel
+from legacy_stub.latency import Bill, LatencyModel
 from legacy_stub.legacy_format import LegacyError
 
 
@@ -23,6 +23,11 @@ class RequestContext:
     latency: LatencyModel
     size: float
     fail_at: str | None = None
+    bill: Bill = field(default_factory=Bill)
+
+    def work(self, stage: str) -> None:
+        """Charge one stage of work to this request (paid when it ends)."""
+        self.bill.charge(self.latency.work_cost(stage, self.size))
 
 
 class Orchestrator:
@@ -37,8 +42,9 @@ class Orchestrator:
         self.children: list[Orchestrator] = []
 
     async def initialize(self) -> None:
-        await self.ctx.latency.initialize(self.name)
+        self.ctx.bill.charge(self.ctx.latency.init_cost(self.name))
         if self.ctx.fail_at == self.name:
+            await self.ctx.bill.settle()  # a failing request still took its time
             raise OrchestratorError(self.name)
         for child in self.children:
             await child.initialize()

@@ -23,9 +23,9 @@ class ConfigExtractionOrchestrator(Orchestrator):
         kb = self.ctx.knowledge
         tokens = tokenize(content)
         mentions = kb.mentions(tokens)
-        await self.ctx.latency.work("domain_analysis", self.ctx.size)
+        self.ctx.work("domain_analysis")
         analysis = self._domain(tokens, mentions, domain_hint)
-        await self.ctx.latency.work("knowledge_extraction", self.ctx.size)
+        self.ctx.work("knowledge_extraction")
         entities, relationships = self._extract(mentions)
         return {"analysis": analysis, "entities": entities, "relationships": relationships,
                 "token_count": len(tokens)}

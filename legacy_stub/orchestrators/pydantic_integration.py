@@ -17,7 +17,7 @@ class PydanticIntegration(Orchestrator):
     name = "pydantic_integration"
 
     async def convert(self) -> None:
-        await self.ctx.latency.work("conversion", self.ctx.size)
+        self.ctx.work("conversion")
 
 
 def _result(rank: int, item: dict[str, Any]) -> dict[str, Any]:

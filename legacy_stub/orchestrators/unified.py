@@ -3,7 +3,6 @@ chain and initializes all of it, whatever the endpoint needs."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -39,9 +38,7 @@ class LegacyService:
     async def _start(self, key: str) -> UnifiedOrchestrator:
         ctx = RequestContext(self.knowledge, self.latency, work_size(key),
                              fail_at=self.latency.draw_failure(STAGES))
-        stall = self.latency.draw_outlier()
-        if stall:
-            await asyncio.sleep(stall)
+        ctx.bill.charge(self.latency.draw_outlier())
         unified = UnifiedOrchestrator(ctx)
         await unified.initialize()
         return unified
@@ -52,6 +49,7 @@ class LegacyService:
         outcome = await unified.workflow.run(request.content, request.domain_hint,
                                              request.max_results)
         await unified.integration.convert()
+        await unified.ctx.bill.settle()
         return convert.workflow_body(outcome, time.perf_counter() - started,
                                      self.latency.profile.sla_s * self.latency.profile.time_scale)
 
@@ -60,10 +58,11 @@ class LegacyService:
         unified = await self._start(request.query)
         # The legacy search orchestrator analyzes the query's domain before it searches, and
         # then does not use the result: time spent, nothing in the answer.
-        await self.latency.work("query_analysis", unified.ctx.size)
+        unified.ctx.work("query_analysis")
         found = await unified.workflow.search.search(request.query, request.domain,
                                                      request.top_k, list(request.modalities))
         await unified.integration.convert()
+        await unified.ctx.bill.settle()
         return convert.search_body(found, time.perf_counter() - started)
 
     async def config_extraction(self, request: ConfigExtractionRequest) -> dict[str, Any]:
@@ -71,7 +70,8 @@ class LegacyService:
         unified = await self._start(request.content)
         extractor = unified.workflow.config_extraction
         outcome = await extractor.analyze(request.content, request.domain_hint)
-        await self.latency.work("config_build", unified.ctx.size)
+        unified.ctx.work("config_build")
         config = ConfigExtractionOrchestrator.domain_config(outcome)
         await unified.integration.convert()
+        await unified.ctx.bill.settle()
         return convert.config_body(outcome, config, time.perf_counter() - started)

@@ -7,6 +7,8 @@ import math
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from legacy_stub.knowledge import MAX_QUERY_TERMS, KnowledgeBase, tokenize
 from legacy_stub.models import MODALITIES
 from legacy_stub.orchestrators.base import Orchestrator
@@ -19,7 +21,7 @@ class UniversalSearchOrchestrator(Orchestrator):
 
     async def search(self, query: str, domain: str | None, top_k: int,
                      modalities: list[str]) -> dict[str, Any]:
-        await self.ctx.latency.work("search", self.ctx.size)
+        self.ctx.work("search")
         return run_search(self.ctx.knowledge, query, domain, top_k, modalities)
 
 
@@ -39,61 +41,65 @@ def _ranked(kb: KnowledgeBase, scored: dict[int, float], depth: int) -> list[tup
     return [(index, -negated) for negated, _rank, index in best]
 
 
+def _top(kb: KnowledgeBase, candidates: np.ndarray, scores: np.ndarray, depth: int
+         ) -> list[tuple[int, float]]:
+    """The ``depth`` best candidates, best first, ties by document id."""
+    best = np.lexsort((kb.id_order_array[candidates], -scores))[:depth]
+    return list(zip(candidates[best].tolist(), scores[best].tolist(), strict=True))
+
+
+def _row_sum(matrix: np.ndarray, rows: list[int], weights: list[int] | None = None
+             ) -> np.ndarray:
+    if not rows:
+        return np.zeros(matrix.shape[1], dtype=np.int64)
+    if weights is None:
+        return matrix[rows].sum(axis=0)
+    return np.array(weights, dtype=np.int64) @ matrix[rows]
+
+
 def run_search(kb: KnowledgeBase, query: str, domain: str | None, top_k: int,
                modalities: list[str]) -> dict[str, Any]:
     tokens = tokenize(query)
     wanted = (domain or "").strip().lower() or None
     docs = kb.documents
-
-    def allowed(index: int) -> bool:
-        return docs[index]["domain"] == wanted
-
     if wanted is None:
-        def allowed(index: int) -> bool:
-            return True
+        allowed = np.ones(len(docs), dtype=bool)
+    else:
+        allowed = kb.in_domain.get(wanted, np.zeros(len(docs), dtype=bool))
 
     selected = [m for m in MODALITIES if m in modalities]
     depth = top_k * 2
     q_tf = _query_terms(kb, tokens)
+    known = [t for t in q_tf if t in kb.term_row]
+    rows = [kb.term_row[t] for t in known]
     lists: dict[str, list[tuple[int, float]]] = {}
 
     if "vector" in selected:
-        dots: dict[int, int] = {}
-        for term, count in q_tf.items():
-            for index, tf in kb.postings.get(term, ()):
-                if allowed(index):
-                    dots[index] = dots.get(index, 0) + count * tf
+        dots = _row_sum(kb.term_counts, rows, [q_tf[t] for t in known])
+        hit = np.flatnonzero((dots > 0) & allowed)
         q_norm = math.sqrt(sum(c * c for c in q_tf.values()))
-        lists["vector"] = _ranked(
-            kb, {i: dot / (q_norm * docs[i]["norm"]) for i, dot in dots.items()}, depth)
+        lists["vector"] = _top(kb, hit, dots[hit] / (q_norm * kb.norms[hit]), depth)
 
     if "keyword" in selected:
-        idf_total = 0
-        sums: dict[int, int] = {}
-        for term in q_tf:
-            if term not in kb.idf_milli:
-                continue
-            idf_total += kb.idf_milli[term]
-            for index, _tf in kb.postings.get(term, ()):
-                if allowed(index):
-                    sums[index] = sums.get(index, 0) + kb.idf_milli[term]
-        lists["keyword"] = _ranked(kb, {i: s / idf_total for i, s in sums.items()}, depth)
+        idf_total = sum(kb.idf_milli[t] for t in known)
+        sums = _row_sum(kb.term_present, rows, [kb.idf_milli[t] for t in known])
+        hit = np.flatnonzero((sums > 0) & allowed)
+        lists["keyword"] = _top(kb, hit, sums[hit] / max(idf_total, 1), depth)
 
     if "graph" in selected:
         names = {m[0] for m in kb.mentions(tokens)}
-        scores: dict[int, float] = {}
-        if names:
-            around: set[str] = set()
-            for name in names:
-                around |= kb.neighbours.get(name, set())
-            around -= names
-            denominator = 2 * len(names) + len(around)
-            for index, doc in enumerate(docs):
-                direct = len(doc["entities"] & names)
-                if direct and allowed(index):
-                    indirect = len(doc["entities"] & around)
-                    scores[index] = (2 * direct + indirect) / denominator
-        lists["graph"] = _ranked(kb, scores, depth)
+        around: set[str] = set()
+        for name in names:
+            around |= kb.neighbours.get(name, set())
+        around -= names
+        denominator = 2 * len(names) + len(around)
+        direct = _row_sum(kb.entity_docs, [kb.entity_row[n] for n in names
+                                           if n in kb.entity_row])
+        indirect = _row_sum(kb.entity_docs, [kb.entity_row[n] for n in around
+                                             if n in kb.entity_row])
+        hit = np.flatnonzero((direct > 0) & allowed)
+        lists["graph"] = _top(kb, hit, (2 * direct[hit] + indirect[hit]) / max(denominator, 1),
+                              depth)
 
     ranks = {m: {index: rank for rank, (index, _s) in enumerate(lists[m], start=1)}
              for m in selected}
