@@ -2,6 +2,9 @@
 
 The corpus file is the one both services load (path from the app factory, $SHADOW_CORPUS,
 or the bundled ``corpus/corpus.json``); this module is the graph service's own reading of it.
+Retrieval reads dense integer matrices (terms x documents, entities x documents): a query's
+scores are sums of a few rows, a handful of array operations instead of a Python loop per
+posting, and integers up to the final division, so the numbers are exact.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "corpus.json"
@@ -43,7 +47,6 @@ class Document:
     term_counts: dict[str, int]
     norm: float
     entities: frozenset[str]
-    entity_mask: int  # one bit per lexicon entry (CorpusIndex.entity_bit)
 
 
 class CorpusLoadError(ValueError):
@@ -97,8 +100,6 @@ class CorpusIndex:
             (r["source_type"], r["target_type"]): r["relation"] for r in data["relations"]
         }
         self.stopwords = frozenset(data.get("stopwords", ()))
-        # Entity sets as bitmasks: overlap counting becomes two integer operations.
-        self.entity_bit: dict[str, int] = {n: 1 << i for i, n in enumerate(self.lexicon)}
 
         documents: list[Document] = []
         for raw in data["documents"]:
@@ -106,14 +107,11 @@ class CorpusIndex:
                 t for t in tokens_of(raw["title"] + " " + raw["text"]) if t not in self.stopwords
             )
             names = frozenset(m.name for m in self.find_mentions(tokens_of(raw["text"])))
-            mask = 0
-            for name in names:
-                mask |= self.entity_bit[name]
             documents.append(Document(
                 doc_id=raw["id"], title=raw["title"], domain=raw["domain"],
                 snippet=raw["text"][:120], term_counts=dict(counts),
                 norm=math.sqrt(sum(c * c for c in counts.values())),
-                entities=names, entity_mask=mask,
+                entities=names,
             ))
         self.documents: tuple[Document, ...] = tuple(documents)
 
@@ -129,31 +127,10 @@ class CorpusIndex:
             pair_counts.update(
                 (a, b) for i, a in enumerate(names) for b in names[i + 1:]
             )
-        self.postings: dict[str, tuple[tuple[int, int], ...]] = {
-            t: tuple(p) for t, p in postings.items()
-        }
-        # The same posting lists cut per domain, so a domain filter costs nothing per posting.
-        self.domain_postings: dict[str, dict[str, tuple[tuple[int, int], ...]]] = {
-            name: {} for name in self.domain_names
-        }
-        for term, entries in self.postings.items():
-            for name in self.domain_names:
-                kept = tuple(e for e in entries if documents[e[0]].domain == name)
-                if kept:
-                    self.domain_postings[name][term] = kept
-        # Documents ranked by id: the tie-break of every ranking, as a number.
-        by_id = sorted(range(len(documents)), key=lambda n: documents[n].doc_id)
-        id_rank = [0] * len(documents)
-        for rank, number in enumerate(by_id):
-            id_rank[number] = rank
-        self.id_rank: tuple[int, ...] = tuple(id_rank)
-        self.entity_postings: dict[str, tuple[int, ...]] = {
-            e: tuple(p) for e, p in entity_postings.items()
-        }
         # idf in integer thousandths: sums of integers do not depend on the order they are
         # added in, so any implementation that sums them gets the same score.
         self.idf_milli: dict[str, int] = {
-            t: round(1000 * math.log(1 + len(documents) / len(p))) for t, p in self.postings.items()
+            t: round(1000 * math.log(1 + len(documents) / len(p))) for t, p in postings.items()
         }
         related: dict[str, set[str]] = defaultdict(set)
         for (a, b), shared in pair_counts.items():
@@ -161,6 +138,33 @@ class CorpusIndex:
                 related[a].add(b)
                 related[b].add(a)
         self.related: dict[str, frozenset[str]] = {e: frozenset(s) for e, s in related.items()}
+        self._matrices(postings, entity_postings)
+
+    def _matrices(self, postings: dict[str, list[tuple[int, int]]],
+                  entity_postings: dict[str, list[int]]) -> None:
+        documents = self.documents
+        size = len(documents)
+        self.term_index: dict[str, int] = {t: i for i, t in enumerate(postings)}
+        self.term_matrix = np.zeros((len(postings), size), dtype=np.int64)
+        for term, entries in postings.items():
+            for number, count in entries:
+                self.term_matrix[self.term_index[term], number] = count
+        self.term_presence = (self.term_matrix > 0).astype(np.int64)
+        self.norm_vector = np.array([d.norm for d in documents], dtype=np.float64)
+        self.entity_index: dict[str, int] = {e: i for i, e in enumerate(entity_postings)}
+        self.entity_matrix = np.zeros((len(entity_postings), size), dtype=np.int64)
+        for name, numbers in entity_postings.items():
+            self.entity_matrix[self.entity_index[name], numbers] = 1
+        domains = np.array([d.domain for d in documents])
+        self.domain_members: dict[str, np.ndarray] = {
+            name: domains == name for name in self.domain_names
+        }
+        self.everyone = np.ones(size, dtype=bool)
+        self.no_one = np.zeros(size, dtype=bool)
+        # Documents ranked by id: the tie-break of every ranking, as a number.
+        by_id = sorted(range(size), key=lambda n: documents[n].doc_id)
+        self.id_rank = np.empty(size, dtype=np.int64)
+        self.id_rank[by_id] = np.arange(size)
 
     def find_mentions(self, tokens: list[str]) -> list[Mention]:
         """Entity mentions, preferring a two-word name over a one-word one at each place."""

@@ -8,6 +8,8 @@ import asyncio
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from graph_system.agents.domain_intelligence import AgentRun
 from graph_system.agents.pacing import Pacer
 from graph_system.knowledge import QUERY_TERM_LIMIT, CorpusIndex, tokens_of
@@ -36,6 +38,7 @@ class UniversalSearchAgent:
     def __init__(self, index: CorpusIndex, pacer: Pacer) -> None:
         self.index = index
         self.pacer = pacer
+        self._id_rank: list[int] = index.id_rank.tolist()  # fusion sorts plain tuples
 
     def plan(self, query: str, domain: str | None, top_k: int,
              modalities: list[Modality] | tuple[Modality, ...]) -> QueryPlan:
@@ -88,75 +91,63 @@ class UniversalSearchAgent:
 
     def rank(self, plan: QueryPlan, modality: Modality) -> ModalityHits:
         scorer = {"vector": self._vector, "graph": self._graph, "keyword": self._keyword}
-        scores = scorer[modality](plan)
-        return ModalityHits(modality=modality, ranked=self._top(scores, plan.depth))
+        numbers, scores = scorer[modality](plan)
+        return ModalityHits(modality=modality, ranked=self._top(numbers, scores, plan.depth))
 
-    def _postings(self, plan: QueryPlan) -> dict[str, tuple[tuple[int, int], ...]]:
+    def _allowed(self, plan: QueryPlan) -> np.ndarray:
         if plan.domain is None:
-            return self.index.postings
-        return self.index.domain_postings.get(plan.domain, {})  # unknown domain: nothing
+            return self.index.everyone
+        return self.index.domain_members.get(plan.domain, self.index.no_one)  # unknown: none
 
-    def _top(self, scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
-        """Best first, ties by document id; tuples sort in C, a key function would not."""
-        id_rank = self.index.id_rank
-        ordered = sorted([(-value, id_rank[n], n) for n, value in scores.items()])
-        return [(n, -negated) for negated, _rank, n in ordered[:limit]]
+    def _top(self, numbers: np.ndarray, scores: np.ndarray, limit: int
+             ) -> list[tuple[int, float]]:
+        """Best first, ties by document id."""
+        best = np.lexsort((self.index.id_rank[numbers], -scores))[:limit]
+        return list(zip(numbers[best].tolist(), scores[best].tolist(), strict=True))
 
-    def _vector(self, plan: QueryPlan) -> dict[int, float]:
-        postings = self._postings(plan)
-        products: dict[int, int] = {}
-        for term, weight in plan.term_counts.items():
-            for number, count in postings.get(term, ()):
-                products[number] = products.get(number, 0) + weight * count
-        if not products:
-            return {}
+    @staticmethod
+    def _rows_sum(matrix: np.ndarray, rows: list[int], weights: list[int]) -> np.ndarray:
+        if not rows:
+            return np.zeros(matrix.shape[1], dtype=np.int64)
+        return np.asarray(weights, dtype=np.int64) @ matrix[rows]
+
+    def _known_terms(self, plan: QueryPlan) -> list[str]:
+        index = self.index.term_index
+        return [term for term in plan.term_counts if term in index]
+
+    def _vector(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
+        terms = self._known_terms(plan)
+        products = self._rows_sum(self.index.term_matrix,
+                                  [self.index.term_index[t] for t in terms],
+                                  [plan.term_counts[t] for t in terms])
+        numbers = np.flatnonzero((products > 0) & self._allowed(plan))
         query_norm = math.sqrt(sum(w * w for w in plan.term_counts.values()))
-        documents = self.index.documents
-        return {n: dot / (query_norm * documents[n].norm) for n, dot in products.items()}
+        return numbers, products[numbers] / (query_norm * self.index.norm_vector[numbers])
 
-    def _keyword(self, plan: QueryPlan) -> dict[int, float]:
+    def _keyword(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
         """Share of the query's idf mass (integer thousandths) that a document contains."""
-        postings = self._postings(plan)
-        idf = self.index.idf_milli
-        mass = 0
-        matched: dict[int, int] = {}
-        for term in plan.term_counts:
-            weight = idf.get(term)
-            if weight is None:
-                continue
-            mass += weight
-            for number, _count in postings.get(term, ()):
-                matched[number] = matched.get(number, 0) + weight
-        return {n: value / mass for n, value in matched.items()}
+        terms = self._known_terms(plan)
+        weights = [self.index.idf_milli[t] for t in terms]
+        matched = self._rows_sum(self.index.term_presence,
+                                 [self.index.term_index[t] for t in terms], weights)
+        numbers = np.flatnonzero((matched > 0) & self._allowed(plan))
+        return numbers, matched[numbers] / max(sum(weights), 1)
 
-    def _graph(self, plan: QueryPlan) -> dict[int, float]:
+    def _graph(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
         names = plan.entity_names
-        if not names:
-            return {}
         nearby: set[str] = set()
         for name in names:
             nearby.update(self.index.related.get(name, ()))
         nearby -= names
-        denominator = 2 * len(names) + len(nearby)
-        bit = self.index.entity_bit
-        wanted = 0
-        candidates: set[int] = set()
-        for name in names:
-            wanted |= bit[name]
-            candidates.update(self.index.entity_postings.get(name, ()))
-        around = 0
-        for name in nearby:
-            around |= bit[name]
-        documents = self.index.documents
-        scores: dict[int, float] = {}
-        for number in candidates:
-            document = documents[number]
-            if plan.domain is not None and document.domain != plan.domain:
-                continue
-            mask = document.entity_mask
-            scores[number] = (2 * (mask & wanted).bit_count() + (mask & around).bit_count()
-                              ) / denominator
-        return scores
+        denominator = max(2 * len(names) + len(nearby), 1)
+        rows = self.index.entity_index
+        wanted = [rows[n] for n in names if n in rows]
+        around = [rows[n] for n in nearby if n in rows]
+        matrix = self.index.entity_matrix
+        direct = self._rows_sum(matrix, wanted, [1] * len(wanted))
+        indirect = self._rows_sum(matrix, around, [1] * len(around))
+        numbers = np.flatnonzero((direct > 0) & self._allowed(plan))
+        return numbers, (2 * direct[numbers] + indirect[numbers]) / denominator
 
     # -- fusion ---------------------------------------------------------------------------
 
@@ -179,7 +170,10 @@ class UniversalSearchAgent:
             fused[number] = value / (len(used) / (FUSION_K + 1.0))
         documents = self.index.documents
         results = []
-        for number, value in self._top(fused, plan.top_k):
+        id_rank = self._id_rank
+        ordered = sorted([(-value, id_rank[n], n) for n, value in fused.items()])
+        for negated, _rank, number in ordered[:plan.top_k]:
+            value = -negated
             document = documents[number]
             results.append(SearchHit(
                 doc_id=document.doc_id, title=document.title, domain=document.domain,
