@@ -16,7 +16,7 @@ from graph_system.app import create_app
 
 @pytest.fixture(scope="module")
 def graph_app() -> FastAPI:
-    return create_app("fast-nofault")
+    return create_app("instant")  # logic, not latency: sleeping only costs test time
 
 
 @pytest.fixture

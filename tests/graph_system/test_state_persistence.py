@@ -35,7 +35,7 @@ def index() -> CorpusIndex:
 
 
 def fresh_runner(index: CorpusIndex, store: StateStore | None) -> WorkflowRunner:
-    profile = load_graph_profile("fast-nofault")
+    profile = load_graph_profile("instant")
     return WorkflowRunner(Agents.build(index, Pacer(profile)), profile, store)
 
 
@@ -158,7 +158,7 @@ def test_a_killed_process_resumes_over_http(tmp_path: Path,
         child.kill()
         child.wait()
 
-    app = create_app("fast-nofault", state_db=db)
+    app = create_app("instant", state_db=db)
     status, raw = asyncio.run(asgi_call(app, "GET", f"/workflows/{workflow_id}"))
     view = orjson.loads(raw)
     assert status == 200

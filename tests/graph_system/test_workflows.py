@@ -31,8 +31,8 @@ def runner_for(index: CorpusIndex, profile: GraphProfile,
 
 
 def slow(stage: str, seconds: float) -> GraphProfile:
-    """fast-nofault, with one agent call modelled as taking ``seconds``."""
-    base = load_graph_profile("fast-nofault")
+    """instant, with one agent call modelled as taking ``seconds``."""
+    base = load_graph_profile("instant")
     return base.model_copy(update={"jitter": 0.0,
                                    "work_s": {**base.work_s, stage: (seconds, 0.0)}})
 
@@ -69,7 +69,7 @@ async def _timed(work: object) -> float:
 
 def test_a_completed_run_records_every_node(index: CorpusIndex) -> None:
     store = StateStore(":memory:")
-    runner = runner_for(index, load_graph_profile("fast-nofault"), store)
+    runner = runner_for(index, load_graph_profile("instant"), store)
     state = asyncio.run(runner.run_workflow(WorkflowRequest(content="insulin for diabetes")))
     saved = store.load(state.workflow_id)
     assert saved is not None and saved.status == "completed"
@@ -117,7 +117,7 @@ def test_a_run_past_three_seconds_is_an_sla_violation(index: CorpusIndex,
 
 def test_an_injected_fault_fails_the_run_at_its_node(index: CorpusIndex) -> None:
     store = StateStore(":memory:")
-    runner = runner_for(index, load_graph_profile("fast-nofault"), store)
+    runner = runner_for(index, load_graph_profile("instant"), store)
     state = runner.new_state("ConfigExtractionGraph", "insulin", None)
     with pytest.raises(AgentFailure):
         asyncio.run(runner.execute(state, faults=FaultPlan(fail_at="ExtractKnowledge")))

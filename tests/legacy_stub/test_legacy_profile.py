@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from legacy_stub.profile import STAGES, ProfileError, load_profile
+
+ROOT = Path(__file__).resolve().parents[2]
 
 ENDPOINT_STAGES = {
     "workflow": ("domain_analysis", "knowledge_extraction", "search", "conversion"),
@@ -41,11 +44,23 @@ def test_seed_reproduces_the_plans_numbers() -> None:
     assert fastest < 3.0 < mean
 
 
-def test_fast_is_seed_in_milliseconds() -> None:
+def test_fast_is_seed_scaled_down() -> None:
     seed_mean, _ = expected_s("seed")
-    fast_mean, _ = expected_s("fast")
-    assert fast_mean == pytest.approx(seed_mean / 1000)
+    fast = load_profile("fast")
+    assert expected_s("fast")[0] == pytest.approx(seed_mean * fast.time_scale)
+    # Modelled work must dominate the services' few milliseconds of CPU per request, and a
+    # request must still take well under a second.
+    assert 0.05 <= expected_s("fast")[0] <= 0.5
     assert load_profile("fast-nofault").error_rate == 0.0
+    instant = load_profile("instant")
+    assert (instant.error_rate, instant.time_scale) == (0.0, 0.001)
+
+
+def test_both_services_scale_their_fast_profiles_alike() -> None:
+    # The graph is faster than legacy at every scale only if both use the same one.
+    graph = tomllib.loads((ROOT / "graph_system" / "profiles.toml").read_text("utf-8"))
+    for name in ("fast", "instant"):
+        assert graph[name]["time_scale"] == load_profile(name).time_scale
 
 
 def test_faults_can_be_switched_off_by_environment(monkeypatch: pytest.MonkeyPatch) -> None:
