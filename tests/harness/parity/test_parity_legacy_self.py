@@ -51,7 +51,11 @@ def _replay(url: str, comparator: Comparator, limit: int | None = None,
 def test_legacy_against_legacy_over_the_whole_sample_has_zero_mismatches(
     legacy_url: str,
 ) -> None:
-    frame = _replay(legacy_url, Comparator(LEGACY_RULES))
+    # sla_compliance is derived from the measured time, as harness.toml says: a legacy
+    # request near the SLA may pass it once and miss it the next time.
+    rules = LEGACY_RULES.model_copy(update={"volatile": [*LEGACY_RULES.volatile, VolatileField(
+        path="performance_metrics.sla_compliance", shape="boolean")]})
+    frame = _replay(legacy_url, Comparator(rules))
     compared = frame.loc[frame["outcome"] == "compared"]
     assert len(frame) >= 5000
     assert len(compared) >= 0.95 * len(frame)  # faults are off: errors would be real ones
