@@ -14,6 +14,7 @@ import os
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,14 @@ class Document:
     entities: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A text as the agents read it: its tokens and the entity mentions among them."""
+
+    tokens: tuple[str, ...]
+    mentions: tuple[Mention, ...]
+
+
 class CorpusLoadError(ValueError):
     """The corpus cannot be used; the message names the file."""
 
@@ -63,6 +72,9 @@ def resolve_corpus(path: Path | None) -> Path:
 class CorpusIndex:
     def __init__(self, data: dict[str, Any], source: str) -> None:
         self.source = source
+        # Every agent of a workflow reads the same text: the last readings are kept, so a
+        # request's text is tokenized and scanned for entities once, not three times.
+        self.read = lru_cache(maxsize=128)(self._read)
         try:
             self._index(data)
         except (KeyError, TypeError, ValueError) as exc:
@@ -166,7 +178,11 @@ class CorpusIndex:
         self.id_rank = np.empty(size, dtype=np.int64)
         self.id_rank[by_id] = np.arange(size)
 
-    def find_mentions(self, tokens: list[str]) -> list[Mention]:
+    def _read(self, text: str) -> Reading:
+        tokens = tokens_of(text)
+        return Reading(tuple(tokens), tuple(self.find_mentions(tokens)))
+
+    def find_mentions(self, tokens: list[str] | tuple[str, ...]) -> list[Mention]:
         """Entity mentions, preferring a two-word name over a one-word one at each place."""
         mentions: list[Mention] = []
         lexicon = self.lexicon

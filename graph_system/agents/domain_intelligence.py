@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from graph_system.agents.pacing import Pacer
-from graph_system.knowledge import CorpusIndex, tokens_of
+from graph_system.knowledge import CorpusIndex
 from graph_system.models import GENERAL_DOMAIN, DomainConfig
 
 KEYWORD_LIMIT = 10
@@ -35,12 +35,13 @@ class DomainIntelligenceAgent:
 
     def analyze(self, text: str, domain_hint: str | None) -> DomainConfig:
         index = self.index
-        tokens = tokens_of(text)
+        reading = index.read(text)
+        tokens = reading.tokens
         signals = dict.fromkeys(index.domain_names, 0)
         for token in tokens:
             for domain in index.domains_of_keyword.get(token, ()):
                 signals[domain] += 1
-        for mention in index.find_mentions(tokens):
+        for mention in reading.mentions:
             signals[mention.domain] += 1
         total = sum(signals.values())
         hint = (domain_hint or "").strip().lower()
@@ -61,7 +62,7 @@ class DomainIntelligenceAgent:
             token_count=len(tokens),
         )
 
-    def _keywords(self, tokens: list[str], domain: str) -> list[str]:
+    def _keywords(self, tokens: tuple[str, ...], domain: str) -> list[str]:
         vocabulary = self.index.keywords_of.get(domain)
         if not vocabulary:
             return []

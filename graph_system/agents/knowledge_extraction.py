@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graph_system.agents.domain_intelligence import AgentRun
 from graph_system.agents.pacing import Pacer
-from graph_system.knowledge import CorpusIndex, tokens_of
+from graph_system.knowledge import CorpusIndex
 from graph_system.models import (
     DomainConfig,
     DomainExtraction,
@@ -54,7 +54,7 @@ class KnowledgeExtractionAgent:
         return AgentRun(self.extract(text), spent)
 
     def extract(self, text: str) -> KnowledgeResults:
-        mentions = self.index.find_mentions(tokens_of(text))
+        mentions = self.index.read(text).mentions
         counts: dict[str, int] = {}
         types: dict[str, str] = {}
         for mention in mentions:

@@ -12,7 +12,7 @@ import numpy as np
 
 from graph_system.agents.domain_intelligence import AgentRun
 from graph_system.agents.pacing import Pacer
-from graph_system.knowledge import QUERY_TERM_LIMIT, CorpusIndex, tokens_of
+from graph_system.knowledge import QUERY_TERM_LIMIT, CorpusIndex
 from graph_system.models import MODALITIES, Modality, ModalityHits, SearchHit, SearchResults
 
 FUSION_K = 60  # the usual reciprocal-rank-fusion constant
@@ -42,7 +42,8 @@ class UniversalSearchAgent:
 
     def plan(self, query: str, domain: str | None, top_k: int,
              modalities: list[Modality] | tuple[Modality, ...]) -> QueryPlan:
-        tokens = tokens_of(query)
+        reading = self.index.read(query)
+        tokens = reading.tokens
         counts: dict[str, int] = {}
         for token in tokens:
             if token in self.index.stopwords:
@@ -57,7 +58,7 @@ class UniversalSearchAgent:
             top_k=top_k,
             modalities=tuple(m for m in MODALITIES if m in modalities),
             term_counts=counts,
-            entity_names=frozenset(m.name for m in self.index.find_mentions(tokens)),
+            entity_names=frozenset(m.name for m in reading.mentions),
         )
 
     async def understand(self, query: str, domain: str | None, top_k: int,
