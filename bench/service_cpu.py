@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Server CPU per request of the legacy and graph services, next to a bare FastAPI endpoint.
 
-    .venv/bin/python bench/service_cpu.py [--requests N] [--in-flight K] [--profile fast]
+    .venv/bin/python bench/service_cpu.py [--requests N] [--in-flight K] [--profile P]
 
 Each service is started as the harness starts it (``harness.services.start_service``, faults
 off, the graph with its SQLite state on a temporary file), warmed up, then sent the first N
@@ -15,7 +15,10 @@ so the ratio is what each service costs above the web stack itself.
 Why two figures: on a virtual machine a process that goes idle pays for it when it wakes
 (measured here: a request's ~0.7 ms of Python costs ~1 ms more CPU after a 3 ms idle sleep),
 so sequential requests, each waiting out its modelled latency alone, cost more than the same
-requests under load, when the event loop never idles. Load is what the demo and the gate see.
+requests under load, when the event loop never idles. ``--profile instant`` (every modelled
+time x 0.001, faults off) with K in flight keeps a service busy all the time: its "loaded"
+figure is the code's own CPU per request. With ``fast`` (x 0.05) the services mostly wait,
+and every figure carries the wake-up cost of the waits.
 """
 
 from __future__ import annotations
@@ -59,21 +62,35 @@ def bare_app() -> FastAPI:
     return app
 
 
-def serve_bare(port: int) -> None:
+def serve(kind: str, profile: str, port: int) -> None:
+    """Serve as ``shadow-harness serve`` does (its uvicorn options), any profile."""
     import uvicorn
 
-    uvicorn.run(bare_app(), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
+    if kind == "legacy":
+        from legacy_stub.app import create_app as legacy_app
+
+        app = legacy_app(profile=profile)
+    elif kind == "graph":
+        from graph_system.app import create_app as graph_app
+
+        app = graph_app(profile=profile)
+    else:
+        app = bare_app()
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def start_bare() -> Service:
+def start(kind: str, profile: str, env: dict[str, str]) -> Service:
+    """Through ``harness.services`` where the CLI knows the profile, else the same way here."""
+    if kind != "bare" and profile in {"seed", "fast"}:
+        return start_service(kind, profile=profile, env=env)
     port = free_port()
-    log = Path(tempfile.mkstemp(prefix="shadow-bare-", suffix=".log")[1])
+    log = Path(tempfile.mkstemp(prefix=f"shadow-{kind}-", suffix=".log")[1])
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, __file__, "--serve-bare", str(port)],
-                                   stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
-    service = Service("bare", f"http://127.0.0.1:{port}", process, log)
+        process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", kind, profile, str(port)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env={**os.environ, **env})
+    service = Service(kind, f"http://127.0.0.1:{port}", process, log)
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -85,7 +102,7 @@ def start_bare() -> Service:
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 service.stop()
-                raise RuntimeError(f"bare endpoint did not start:\n{service.output()}") from None
+                raise RuntimeError(f"{kind} did not start:\n{service.output()}") from None
             time.sleep(0.05)
 
 
@@ -171,15 +188,9 @@ def main(count: int, in_flight: int, profile: str, recording: Path) -> int:
     env = {"SHADOW_FAULTS": "0"}
     results: list[Measurement] = []
     with tempfile.TemporaryDirectory(prefix="shadow-cpu-") as scratch:
-        starters = (
-            ("bare", start_bare),
-            ("legacy", lambda: start_service("legacy", profile=profile, env=env)),
-            ("graph", lambda: start_service(
-                "graph", profile=profile,
-                env={**env, "SHADOW_STATE_DB": os.path.join(scratch, "state.sqlite3")})),
-        )
-        for _kind, start in starters:
-            service = start()
+        state = {"SHADOW_STATE_DB": os.path.join(scratch, "state.sqlite3")}
+        for kind in ("bare", "legacy", "graph"):
+            service = start(kind, profile, {**env, **state} if kind == "graph" else env)
             try:
                 results.append(measure(service, requests, in_flight))
             finally:
@@ -200,12 +211,15 @@ def main(count: int, in_flight: int, profile: str, recording: Path) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=500)
-    parser.add_argument("--in-flight", type=int, default=16, help="client threads, loaded mode")
-    parser.add_argument("--profile", default="fast", choices=("fast", "seed"))
+    parser.add_argument("--in-flight", type=int, default=32, help="client threads, loaded mode")
+    parser.add_argument("--profile", default="fast", choices=("fast", "instant", "seed"),
+                        help="instant: the services' CPU alone (32 in flight keep them busy)")
     parser.add_argument("--recording", type=Path, default=SAMPLE)
-    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", nargs=3, metavar=("KIND", "PROFILE", "PORT"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_bare:
-        serve_bare(args.serve_bare)
+    if args.serve:
+        kind, profile, port = args.serve
+        serve(kind, profile, int(port))
         sys.exit(0)
     sys.exit(main(args.requests, args.in_flight, args.profile, args.recording))

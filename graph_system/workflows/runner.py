@@ -53,7 +53,7 @@ class _GraphRunTask(asyncio.Task):
         return f"<graph run {self.get_name()}>"
 
 
-async def _in_run_task(work: Coroutine[Any, Any, T]) -> T:
+async def in_run_task(work: Coroutine[Any, Any, T]) -> T:
     # Cancelling the caller cancels the awaited task too, as awaiting ``work`` directly would.
     return await _GraphRunTask(work, loop=asyncio.get_running_loop())
 
@@ -95,7 +95,7 @@ class WorkflowRunner:
     async def run_search(self, request: SearchRequest) -> SearchResults:
         faults = self.agents.pacer.draw_faults(SEARCH_NODES)
         run = SearchRun(request, request_size(request.query), FaultPlan(faults.fail_at))
-        return await _in_run_task(self.search_graph.run(
+        return await in_run_task(self.search_graph.run(
             state=run, deps=self.agents.universal_search, infer_name=False))
 
     async def resume(self, workflow_id: str) -> WorkflowState:
@@ -121,7 +121,7 @@ class WorkflowRunner:
         done = nodes.index(state.last_node) + 1 if state.last_node in nodes else 0
         try:
             if done < len(nodes):
-                await _in_run_task(self._run_from(self.graphs[state.graph], state, deps,
+                await in_run_task(self._run_from(self.graphs[state.graph], state, deps,
                                                   nodes[done], resumed=done > 0))
         except SLABudgetExceeded as exc:
             self._finish(state, "aborted", str(exc))
