@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph_system.agents import Agents, Pacer
+from graph_system.agents import Agents, KnowledgeExtractionAgent, Pacer
 from graph_system.agents.knowledge_extraction import domain_extraction
 from graph_system.knowledge import CorpusIndex
 from graph_system.models import MODALITIES
@@ -75,3 +75,19 @@ def test_config_for_text_without_entities_leans_on_vectors(agents: Agents) -> No
     extraction = domain_extraction(config, knowledge)
     assert extraction.weights == {"vector": 0.7, "graph": 0.0, "keyword": 0.3}
     assert (extraction.top_k, extraction.chunk_size) == (5, 256)
+
+
+def test_a_workflows_agents_read_its_text_once() -> None:
+    index = CorpusIndex.from_file()
+    pacer = Pacer(load_graph_profile("instant"))
+    pacer.enabled = False
+    agents = Agents.build(index, pacer)
+    text = "Insulin treats diabetes; later a biopsy of the kidney"
+    agents.domain_intelligence.analyze(text, None)
+    found = agents.knowledge_extraction.extract(text)
+    agents.universal_search.plan(text, None, 5, MODALITIES)
+    assert (index.read.cache_info().misses, index.read.cache_info().hits) == (1, 2)
+    # What is kept is what a fresh reading gives.
+    assert [e.name for e in found.entities] == [
+        e.name for e in KnowledgeExtractionAgent(CorpusIndex.from_file(), pacer).extract(text)
+        .entities]

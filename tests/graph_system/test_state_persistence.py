@@ -177,3 +177,62 @@ def test_a_killed_process_resumes_over_http(tmp_path: Path,
     assert view["status"] == "completed"
     assert [t["node"] for t in view["node_timings"]] == ["AnalyzeDomain", "ExtractKnowledge",
                                                          "SearchData"]
+
+
+def test_saves_of_one_loop_iteration_are_written_together_when_it_ends(
+        tmp_path: Path, index: CorpusIndex) -> None:
+    db = tmp_path / "state.sqlite3"
+    store = StateStore(db)
+    runner = fresh_runner(index, None)
+    first = runner.new_state("ConfigExtractionGraph", "insulin", None)
+    second = runner.new_state("DomainConfigGraph", "bond", None)
+
+    def on_disk(workflow_id: str) -> str | None:
+        with sqlite3.connect(db) as other:  # another connection sees only what is committed
+            row = other.execute("SELECT status FROM runs WHERE workflow_id = ?",
+                                (workflow_id,)).fetchone()
+        return None if row is None else row[0]
+
+    async def scenario() -> None:
+        store.save(first)
+        store.save(second)
+        first.status = "failed"
+        store.save(first)  # the later save of a run replaces the earlier one
+        assert on_disk(first.workflow_id) is None
+        assert store.load(second.workflow_id) == second  # this store sees its own saves
+        await asyncio.sleep(0)
+        assert on_disk(first.workflow_id) == "failed"
+        assert on_disk(second.workflow_id) == "running"
+
+    asyncio.run(scenario())
+
+
+def test_a_save_outside_an_event_loop_is_written_at_once(tmp_path: Path,
+                                                         index: CorpusIndex) -> None:
+    db = tmp_path / "state.sqlite3"
+    store = StateStore(db)
+    state = fresh_runner(index, None).new_state("ConfigExtractionGraph", "insulin", None)
+    store.save(state)
+    assert StateStore(db).load(state.workflow_id) == state
+
+
+def test_a_save_left_pending_by_a_closed_loop_is_written_with_the_next_one(
+        tmp_path: Path, index: CorpusIndex) -> None:
+    db = tmp_path / "state.sqlite3"
+    store = StateStore(db)
+    runner = fresh_runner(index, None)
+    states = [runner.new_state("ConfigExtractionGraph", f"text {i}", None) for i in range(2)]
+
+    loop = asyncio.new_event_loop()
+    loop.call_soon(store.save, states[0])
+    loop.call_soon(loop.stop)  # the loop ends before the iteration that would write it
+    loop.run_forever()
+    loop.close()
+    assert StateStore(db).load(states[0].workflow_id) is None
+
+    async def save(state: WorkflowState) -> None:
+        store.save(state)
+
+    asyncio.run(save(states[1]))
+    reader = StateStore(db)
+    assert [reader.load(s.workflow_id) for s in states] == states
