@@ -17,7 +17,7 @@ Why two figures: on a virtual machine a process that goes idle pays for it when 
 so sequential requests, each waiting out its modelled latency alone, cost more than the same
 requests under load, when the event loop never idles. ``--profile instant`` (every modelled
 time x 0.001, faults off) with K in flight keeps a service busy all the time: its "loaded"
-figure is the code's own CPU per request. With ``fast`` (x 0.05) the services mostly wait,
+figure is the code's own CPU per request. With ``fast`` (x 0.1) the services mostly wait,
 and every figure carries the wake-up cost of the waits.
 """
 
