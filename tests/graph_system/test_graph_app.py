@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from graph_asgi import asgi_call
+from asgi_app import asgi_call
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from graph_asgi import asgi_call
+from asgi_app import asgi_call
 
 from graph_system.agents import Agents, Pacer
 from graph_system.app import create_app

@@ -8,8 +8,8 @@ from typing import Any
 
 import orjson
 import pytest
+from asgi_app import Answer, asgi_call
 from fastapi import FastAPI
-from legacy_asgi import Answer, asgi_call
 
 from legacy_stub.app import create_app
 

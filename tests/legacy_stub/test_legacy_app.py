@@ -94,7 +94,7 @@ def test_injected_faults_are_500s_in_the_legacy_format(monkeypatch: pytest.Monke
     app = create_app("fast")
     app.state.service.latency.profile = app.state.profile.model_copy(
         update={"error_rate": 1.0})
-    from legacy_asgi import asgi_call
+    from asgi_app import asgi_call
 
     status, raw = asyncio.run(asgi_call(app, "POST", "/api/v1/workflow",
                                         orjson.dumps({"content": "insulin"})))

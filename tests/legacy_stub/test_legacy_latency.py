@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import orjson
 import pytest
+from asgi_app import asgi_call
 from fastapi import FastAPI
-from legacy_asgi import asgi_call
 
 from legacy_stub import latency
 from legacy_stub.app import create_app
