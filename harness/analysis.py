@@ -141,21 +141,23 @@ def summarize(frame: pd.DataFrame, run: dict[str, Any] | None = None) -> dict[st
     return summary
 
 
-def _noise_table(run_dir: Path, run: dict[str, Any]) -> list[dict[str, Any]]:
+def _noise_table(run_dir: Path, run: dict[str, Any],
+                 frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The learned-noise table (graph-vs-legacy rate beside legacy-vs-legacy, per path), when
     the run asked legacy twice; critical paths come from the config the run was made with."""
     from harness.parity.noise import learn_noise_from_run
 
     critical = (run.get("config") or {}).get("parity", {}).get("critical", ())
-    return learn_noise_from_run(run_dir, critical=critical).records()
+    return learn_noise_from_run(run_dir, results=frame, critical=critical).records()
 
 
 def write_summary(run_dir: Path) -> dict[str, Any]:
     """Recompute summary.json from results.parquet (and run.json) alone."""
     run_dir = Path(run_dir)
     run = read_run(run_dir)
-    summary = summarize(read_results(run_dir), run)
+    frame = read_results(run_dir)
+    summary = summarize(frame, run)
     if summary["noise_sample"]:
-        summary["parity"]["noise"] = _noise_table(run_dir, run)
+        summary["parity"]["noise"] = _noise_table(run_dir, run, frame)
     write_json(run_dir / SUMMARY_JSON, summary)
     return summary

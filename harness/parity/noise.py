@@ -178,8 +178,9 @@ def learn_noise(
 
 
 def learn_noise_from_run(run_dir: Path, rules: ParityRules | None = None,
-                         **options: Any) -> NoiseModel:
-    """:func:`learn_noise` over a RUN_DIR, shapes narrowed by the legacy values on file."""
+                         results: pd.DataFrame | None = None, **options: Any) -> NoiseModel:
+    """:func:`learn_noise` over a RUN_DIR, shapes narrowed by the legacy values on file.
+    ``results`` is the run's frame when the caller has already read it."""
     run_dir = Path(run_dir)
     values: dict[str, list[Any]] = {}
     for line in read_example_lines(run_dir / MISMATCHES_FILE):
@@ -187,8 +188,8 @@ def learn_noise_from_run(run_dir: Path, rules: ParityRules | None = None,
             if item.get("layer") != "format":  # raw spellings are not values
                 values.setdefault(wildcard(item["path"]), []).append(item.get("legacy"))
     critical = options.pop("critical", (rules.critical if rules is not None else ()))
-    return learn_noise(read_results(run_dir), critical=critical, legacy_values=values,
-                       **options)
+    frame = read_results(run_dir) if results is None else results
+    return learn_noise(frame, critical=critical, legacy_values=values, **options)
 
 
 # -- harness.toml ---------------------------------------------------------------------------
